@@ -1,0 +1,109 @@
+package org.carp4j.codec;
+
+import java.io.ByteArrayOutputStream;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The advertisement HMAC in the BSD form (PROTOCOL.md §2.3): HMAC-SHA1 keyed with the password
+ * bytes over version, type, vhid, the IPv4 addresses sorted ascending, the IPv6 addresses sorted
+ * bytewise with their scope bytes zeroed, and the 8 counter bytes. With exactly one IPv4 address
+ * this is byte-identical to ucarp's message.
+ */
+public final class CarpHmac {
+    /** BSD keeps at most 19 bytes (20-byte buffer with a NUL); we reject longer passwords. */
+    public static final int MAX_KEY_LENGTH = 19;
+
+    private CarpHmac() {
+    }
+
+    /** Which address lists a receiver tries; OpenBSD sends without link-local, FreeBSD with. */
+    public enum Variant { ALL_ADDRESSES, WITHOUT_LINK_LOCAL }
+
+    public static byte[] compute(byte[] key, int vhid, Collection<? extends InetAddress> addresses,
+                                 byte[] counter, Variant variant) {
+        return hmac(key, message(vhid, addresses, counter, variant));
+    }
+
+    public static byte[] compute(byte[] key, int vhid, Collection<? extends InetAddress> addresses,
+                                 byte[] counter) {
+        return compute(key, vhid, addresses, counter, Variant.ALL_ADDRESSES);
+    }
+
+    /** True if the digest matches either accepted variant; compared in constant time. */
+    public static boolean verify(byte[] key, int vhid, Collection<? extends InetAddress> addresses,
+                                 byte[] counter, byte[] digest) {
+        byte[] all = compute(key, vhid, addresses, counter, Variant.ALL_ADDRESSES);
+        if (MessageDigest.isEqual(all, digest)) {
+            return true;
+        }
+        boolean hasLinkLocal = addresses.stream().anyMatch(CarpHmac::isLinkLocal6);
+        return hasLinkLocal && MessageDigest.isEqual(
+                compute(key, vhid, addresses, counter, Variant.WITHOUT_LINK_LOCAL), digest);
+    }
+
+    /** The exact bytes fed to the HMAC. */
+    public static byte[] message(int vhid, Collection<? extends InetAddress> addresses, byte[] counter,
+                                 Variant variant) {
+        ByteArrayOutputStream m = new ByteArrayOutputStream();
+        m.write(CarpHeader.VERSION);
+        m.write(CarpHeader.TYPE_ADVERTISEMENT);
+        m.write(vhid);
+        for (byte[] a : sorted(addresses, Inet4Address.class, variant)) {
+            m.writeBytes(a);
+        }
+        for (byte[] a : sorted(addresses, Inet6Address.class, variant)) {
+            m.writeBytes(a);
+        }
+        m.writeBytes(counter);
+        return m.toByteArray();
+    }
+
+    private static List<byte[]> sorted(Collection<? extends InetAddress> addresses,
+                                       Class<? extends InetAddress> family, Variant variant) {
+        List<byte[]> out = new ArrayList<>();
+        for (InetAddress a : addresses) {
+            if (!family.isInstance(a)) {
+                continue;
+            }
+            if (variant == Variant.WITHOUT_LINK_LOCAL && isLinkLocal6(a)) {
+                continue;
+            }
+            byte[] bytes = a.getAddress();
+            if (a instanceof Inet6Address && (a.isLinkLocalAddress() || a.isMulticastAddress())) {
+                bytes[2] = 0; // KAME embeds the scope id here; the hash never includes it
+                bytes[3] = 0;
+            }
+            out.add(bytes);
+        }
+        out.sort(Comparator.comparing((byte[] b) -> b, Arrays::compareUnsigned));
+        return out;
+    }
+
+    private static boolean isLinkLocal6(InetAddress a) {
+        return a instanceof Inet6Address && a.isLinkLocalAddress();
+    }
+
+    static byte[] hmac(byte[] key, byte[] message) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA1");
+            // HMAC zero-pads short keys, so the 20 zero bytes BSD uses for "no password" equal an
+            // empty key; JCE refuses empty keys, so say it with zeros.
+            byte[] k = key.length == 0 ? new byte[20] : key;
+            mac.init(new SecretKeySpec(k, "HmacSHA1"));
+            return mac.doFinal(message);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA1 is part of every Java runtime", e);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package org.carp4j.config;
+
+/**
+ * The net.inet.carp.* knobs (PROTOCOL.md §0, §4).
+ *
+ * @param allow      1: accept incoming adverts; 0: ignore them
+ * @param preempt    1: a better backup takes over, and a dead carpdev fails the whole host over
+ * @param log        0: state changes; 1: also dropped packets; 2: also accepted adverts
+ * @param arpbalance 1: share one address between vhids, ARP answered by requester IP modulo count
+ */
+public record Sysctls(int allow, int preempt, int log, int arpbalance) {
+    public static final Sysctls DEFAULTS = new Sysctls(1, 0, 0, 0);
+
+    public Sysctls with(String shortName, int value) {
+        return switch (shortName) {
+            case "allow" -> new Sysctls(value, preempt, log, arpbalance);
+            case "preempt" -> new Sysctls(allow, value, log, arpbalance);
+            case "log" -> new Sysctls(allow, preempt, value, arpbalance);
+            case "arpbalance" -> new Sysctls(allow, preempt, log, value);
+            default -> throw new IllegalArgumentException("unknown sysctl " + shortName);
+        };
+    }
+
+    public int get(String shortName) {
+        return switch (shortName) {
+            case "allow" -> allow;
+            case "preempt" -> preempt;
+            case "log" -> log;
+            case "arpbalance" -> arpbalance;
+            default -> throw new IllegalArgumentException("unknown sysctl " + shortName);
+        };
+    }
+}
