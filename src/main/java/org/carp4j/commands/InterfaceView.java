@@ -1,0 +1,90 @@
+package org.carp4j.commands;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.carp4j.config.VhostConfig;
+import org.carp4j.config.VipAddress;
+import org.carp4j.election.CarpState;
+
+/**
+ * One carp interface as carpconfig shows it, in the handbook's layout:
+ * <pre>
+ * carp0: flags=8843&lt;UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST&gt; mtu 1500
+ *         carp: BACKUP carpdev em0 vhid 1 advbase 1 advskew 100
+ *         inet 10.0.0.1 netmask 0xffffff00 broadcast 10.0.0.255
+ * </pre>
+ * The password is never part of a view.
+ */
+public record InterfaceView(VhostConfig config, CarpState state, int demote) {
+    static final int IFF_UP = 0x1;
+    static final int IFF_BROADCAST = 0x2;
+    static final int IFF_RUNNING = 0x40;
+    static final int IFF_SIMPLEX = 0x800;
+    static final int IFF_MULTICAST = 0x8000;
+
+    /** RUNNING is the truth of the election: set while BACKUP or MASTER, as on OpenBSD. */
+    public int flags() {
+        int f = IFF_BROADCAST | IFF_SIMPLEX | IFF_MULTICAST;
+        if (config.up()) {
+            f |= IFF_UP;
+        }
+        if (state != CarpState.INIT) {
+            f |= IFF_RUNNING;
+        }
+        return f;
+    }
+
+    public String flagsText() {
+        List<String> names = new ArrayList<>();
+        int f = flags();
+        if ((f & IFF_UP) != 0) {
+            names.add("UP");
+        }
+        names.add("BROADCAST");
+        if ((f & IFF_RUNNING) != 0) {
+            names.add("RUNNING");
+        }
+        names.add("SIMPLEX");
+        names.add("MULTICAST");
+        return String.format("flags=%x<%s>", f, String.join(",", names));
+    }
+
+    public String text() {
+        StringBuilder b = new StringBuilder();
+        b.append(config.name()).append(": ").append(flagsText()).append(" mtu 1500\n");
+        if (config.vhid() > 0) {
+            b.append("\tcarp: ").append(state).append(" carpdev ")
+                    .append(config.carpdev() == null ? "none" : config.carpdev())
+                    .append(" vhid ").append(config.vhid())
+                    .append(" advbase ").append(config.advbase())
+                    .append(" advskew ").append(config.advskew()).append('\n');
+        }
+        for (VipAddress a : config.addresses()) {
+            if (a.isIPv4()) {
+                b.append(String.format("\tinet %s netmask 0x%08x broadcast %s%n", a.address().getHostAddress(),
+                        a.netmask(), a.broadcast().getHostAddress()));
+            } else {
+                b.append(String.format("\tinet6 %s prefixlen %d%n", a.address().getHostAddress(), a.prefixLength()));
+            }
+        }
+        return b.toString();
+    }
+
+    /** The --json form for scripts and monitoring. */
+    public Map<String, Object> json() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", config.name());
+        m.put("flags", flagsText());
+        m.put("up", config.up());
+        m.put("state", state.name());
+        m.put("vhid", config.vhid());
+        m.put("carpdev", config.carpdev());
+        m.put("advbase", config.advbase());
+        m.put("advskew", config.advskew());
+        m.put("demote", demote);
+        m.put("addresses", config.addresses().stream().map(VipAddress::toString).toList());
+        return m;
+    }
+}

@@ -1,0 +1,62 @@
+package org.carp4j.control;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The commands' side of the control protocol. */
+public final class ControlClient {
+    private final Path stateDir;
+
+    public ControlClient(Path stateDir) {
+        this.stateDir = stateDir;
+    }
+
+    /** The state directory every command and the daemon use: $CARPD_STATE_DIR or /var/lib/carpd. */
+    public static Path defaultStateDir() {
+        String env = System.getenv("CARPD_STATE_DIR");
+        return Path.of(env == null || env.isBlank() ? "/var/lib/carpd" : env);
+    }
+
+    public Protocol.Response call(String op, List<String> args) {
+        ControlFile cf;
+        try {
+            cf = ControlFile.read(stateDir);
+        } catch (AccessDeniedException e) {
+            return Protocol.Response.error(77, "permission denied: only root may drive carpd ("
+                    + stateDir.resolve(ControlFile.NAME) + ")");
+        } catch (IOException e) {
+            return Protocol.Response.error(69, e.getMessage());
+        }
+        if (cf == null) {
+            return notRunning();
+        }
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), cf.port()), 2000);
+            s.setSoTimeout(15_000);
+            OutputStream out = s.getOutputStream();
+            out.write((Protocol.encode(new Protocol.Request(cf.token(), op, args)) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            return line == null ? Protocol.Response.error(69, "carpd closed the connection") : Protocol.decodeResponse(line);
+        } catch (ConnectException e) {
+            return notRunning();
+        } catch (IOException e) {
+            return Protocol.Response.error(69, "cannot talk to carpd: " + e.getMessage());
+        }
+    }
+
+    private Protocol.Response notRunning() {
+        return Protocol.Response.error(69, "carpd is not running (state directory " + stateDir
+                + "); start it with: bin/carpd --state-dir " + stateDir + "  (or systemctl start carpd)");
+    }
+}

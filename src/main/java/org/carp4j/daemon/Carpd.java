@@ -1,0 +1,155 @@
+package org.carp4j.daemon;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.carp4j.config.StateDocument;
+import org.carp4j.config.StateFile;
+import org.carp4j.control.ControlClient;
+import org.carp4j.control.ControlFile;
+import org.carp4j.control.ControlServer;
+import org.carp4j.control.Protocol;
+import org.carp4j.host.HostNetwork;
+import org.carp4j.host.IpCommandHost;
+import org.carp4j.link.PcapLink;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** carpd(8): the CARP daemon. Runs in the foreground, as systemd expects. */
+@Command(name = "carpd", mixinStandardHelpOptions = true, version = "carpd 0.1.0",
+        description = "Keeps the carp interfaces' state, speaks CARP on their carpdevs and moves the virtual addresses.")
+public final class Carpd implements Callable<Integer> {
+    static final int EX_CONFIG = 78;
+    static final int EX_IOERR = 74;
+    static final int EX_UNAVAILABLE = 69;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "State directory (default: $CARPD_STATE_DIR or /var/lib/carpd).")
+    Path stateDir;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "7112",
+            description = "Control port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--cleanup", description = "Remove what a killed carpd left on the host (its carp interfaces and their addresses), then exit.")
+    boolean cleanup;
+
+    @Option(names = "--check", description = "Check the state file and report every problem, then exit.")
+    boolean check;
+
+    private final Log log = new Log(System.err);
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Carpd()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = stateDir != null ? stateDir : ControlClient.defaultStateDir();
+        StateFile store = new StateFile(dir);
+        HostNetwork host = new IpCommandHost();
+        if (cleanup) {
+            List<String> removed = host.cleanup();
+            ControlFile.remove(dir);
+            System.out.println(removed.isEmpty() ? "carpd: nothing to clean up"
+                    : "carpd: removed " + String.join(" ", removed));
+            return 0;
+        }
+        StateDocument doc;
+        try {
+            doc = store.load();
+        } catch (StateFile.InvalidStateException e) {
+            PrintWriter err = new PrintWriter(System.err, true);
+            e.problems().forEach(p -> err.println("carpd: " + store.path() + ": " + p));
+            err.println("carpd: refusing to start; the file was left as it is. Fix it, or move it away to start empty.");
+            return EX_CONFIG;
+        } catch (IOException e) {
+            System.err.println("carpd: " + store.path() + ": " + e.getMessage());
+            return EX_IOERR;
+        }
+        if (check) {
+            System.out.println("carpd: " + store.path() + ": ok (" + doc.interfaces().size() + " interfaces)");
+            return 0;
+        }
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        for (String leftover : host.cleanup()) {
+            log.warn("cleanup", "removed " + leftover + " left behind by a previous carpd");
+        }
+        return run(dir, store, doc, host);
+    }
+
+    private int run(Path dir, StateFile store, StateDocument doc, HostNetwork host) throws Exception {
+        Daemon daemon = new Daemon(store, doc, host,
+                (dev, receiver) -> new PcapLink(dev, "ip proto 112 or ip6 proto 112", receiver),
+                log, System::nanoTime);
+        EventLoop loop = new EventLoop(System::nanoTime, daemon);
+        daemon.attach(loop::post);
+        loop.start();
+        loop.call(() -> {
+            daemon.start();
+            return null;
+        }, 30_000);
+
+        ControlFile credential = ControlFile.fresh(port);
+        ControlServer server;
+        try {
+            server = new ControlServer(port, credential.token(), req -> {
+                try {
+                    return loop.call(() -> daemon.handle(req), 10_000);
+                } catch (Exception e) {
+                    return Protocol.Response.error(EX_UNAVAILABLE, "carpd could not complete the request: " + e);
+                }
+            });
+        } catch (IOException e) {
+            log.error("control", "cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+            loop.call(() -> {
+                daemon.stop();
+                return null;
+            }, 10_000);
+            loop.stop();
+            return EX_UNAVAILABLE;
+        }
+        new ControlFile(server.port(), credential.token()).write(dir);
+        log.info("control", "listening on 127.0.0.1:" + server.port());
+
+        ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "link-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        watcher.scheduleWithFixedDelay(() -> loop.post(daemon::pollCarriers), 100, 100, TimeUnit.MILLISECONDS);
+
+        CountDownLatch done = new CountDownLatch(1);
+        Runnable shutdown = () -> {
+            log.info("stop", "stopping: masters bow out and release their addresses");
+            watcher.shutdownNow();
+            server.close();
+            try {
+                loop.call(() -> {
+                    daemon.stop();
+                    return null;
+                }, 10_000);
+                loop.stop();
+            } catch (Exception e) {
+                log.error("stop", String.valueOf(e));
+            }
+            ControlFile.remove(dir);
+            done.countDown();
+        };
+        Signal.handle(new Signal("TERM"), s -> new Thread(shutdown).start());
+        Signal.handle(new Signal("INT"), s -> new Thread(shutdown).start());
+        done.await();
+        log.info("stop", "stopped; configuration kept in " + store.path());
+        return 0;
+    }
+}

@@ -1,0 +1,34 @@
+package org.carp4j.host;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.carp4j.codec.MacAddress;
+import org.carp4j.commands.HostInterface;
+import org.carp4j.config.VipAddress;
+import org.carp4j.election.Carpdev;
+
+/** What carpd changes and reads on the host. The real one drives `ip`; tests may fake it. */
+public interface HostNetwork {
+    /** The host's own interfaces that can be a carpdev (not loopback, not our carp interfaces). */
+    List<HostInterface> interfaces() throws IOException;
+
+    /** Just the carrier, cheaply (polled often); empty if the interface does not exist. */
+    Optional<Boolean> carrier(String name);
+
+    /** Carrier, MAC and addresses of one interface, empty if it does not exist. */
+    Optional<Carpdev> carpdev(String name) throws IOException;
+
+    /** Creates carpN on its carpdev with the virtual MAC, silent until it holds addresses. */
+    void createCarpInterface(String name, String carpdev, MacAddress mac, boolean ipv6) throws IOException;
+
+    void destroyCarpInterface(String name) throws IOException;
+
+    /** Adds addresses; carpdevAddresses are the carpdev's own, to avoid a duplicate subnet route. */
+    void addAddresses(String name, List<VipAddress> addresses, List<VipAddress> carpdevAddresses) throws IOException;
+
+    void removeAddresses(String name, List<VipAddress> addresses) throws IOException;
+
+    /** Removes every carp interface a previous carpd left behind (marked with our alias). */
+    List<String> cleanup() throws IOException;
+}

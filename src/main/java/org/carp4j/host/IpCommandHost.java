@@ -1,0 +1,195 @@
+package org.carp4j.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.carp4j.codec.MacAddress;
+import org.carp4j.commands.HostInterface;
+import org.carp4j.config.VipAddress;
+import org.carp4j.election.Carpdev;
+
+/**
+ * Host effects through iproute2. carpN is a macvlan on its carpdev carrying the virtual MAC, so
+ * `ip link` shows it; it is marked with the alias "carp4j" so a crashed daemon's leftovers can be
+ * found and removed. ARP and IPv6 are tuned so a BACKUP never sends a frame from the virtual MAC.
+ */
+public final class IpCommandHost implements HostNetwork {
+    public static final String ALIAS = "carp4j";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public List<HostInterface> interfaces() throws IOException {
+        List<HostInterface> out = new ArrayList<>();
+        for (JsonNode n : ip("-j", "addr", "show")) {
+            String name = n.path("ifname").asText();
+            if (name.equals("lo") || ALIAS.equals(n.path("ifalias").asText(null)) || !n.path("address").isTextual()) {
+                continue;
+            }
+            out.add(new HostInterface(name, addresses(n)));
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<Carpdev> carpdev(String name) throws IOException {
+        if (!Files.exists(Path.of("/sys/class/net", name))) {
+            return Optional.empty();
+        }
+        JsonNode list;
+        try {
+            list = ip("-j", "addr", "show", "dev", name);
+        } catch (IOException e) {
+            return Optional.empty(); // vanished between the check and the call
+        }
+        if (list.size() == 0) {
+            return Optional.empty();
+        }
+        JsonNode n = list.get(0);
+        boolean carrier = false;
+        for (JsonNode f : n.path("flags")) {
+            carrier |= f.asText().equals("LOWER_UP");
+        }
+        MacAddress mac = n.path("address").isTextual() ? MacAddress.parse(n.path("address").asText()) : MacAddress.ZERO;
+        return Optional.of(new Carpdev(name, mac, addresses(n), carrier));
+    }
+
+    @Override
+    public Optional<Boolean> carrier(String name) {
+        try {
+            String s = Files.readString(Path.of("/sys/class/net", name, "carrier")).trim();
+            return Optional.of(s.equals("1"));
+        } catch (IOException e) {
+            // reading carrier of an admin-down interface fails with EINVAL: no carrier
+            return Files.exists(Path.of("/sys/class/net", name)) ? Optional.of(false) : Optional.empty();
+        }
+    }
+
+    private static List<VipAddress> addresses(JsonNode n) {
+        List<VipAddress> out = new ArrayList<>();
+        for (JsonNode a : n.path("addr_info")) {
+            try {
+                out.add(new VipAddress(VipAddress.Inet.parseLiteral(a.path("local").asText()), a.path("prefixlen").asInt()));
+            } catch (IllegalArgumentException e) {
+                // not an address we can use (e.g. a peer address form); skip it
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void createCarpInterface(String name, String carpdev, MacAddress mac, boolean ipv6) throws IOException {
+        if (Files.exists(Path.of("/sys/class/net", name))) {
+            run("ip", "link", "del", name);
+        }
+        run("ip", "link", "add", name, "link", carpdev, "address", mac.toString(), "type", "macvlan", "mode", "bridge");
+        run("ip", "link", "set", name, "alias", ALIAS);
+        // A BACKUP must stay silent: answer ARP only for addresses it holds, and no IPv6
+        // link-local, DAD or router solicitations from the virtual MAC.
+        sysctl("net/ipv4/conf/" + name + "/arp_ignore", "1");
+        sysctl("net/ipv4/conf/" + name + "/arp_announce", "2");
+        // The carpdev must not answer ARP for the virtual addresses with its own MAC.
+        sysctl("net/ipv4/conf/" + carpdev + "/arp_ignore", "1");
+        // ...nor announce them in its own ARP requests (replies to clients leave via the carpdev).
+        sysctl("net/ipv4/conf/" + carpdev + "/arp_announce", "2");
+        if (ipv6) {
+            sysctl("net/ipv6/conf/" + name + "/addr_gen_mode", "1");
+            sysctl("net/ipv6/conf/" + name + "/accept_dad", "0");
+            sysctl("net/ipv6/conf/" + name + "/accept_ra", "0");
+        } else {
+            sysctl("net/ipv6/conf/" + name + "/disable_ipv6", "1");
+        }
+        run("ip", "link", "set", name, "up");
+    }
+
+    @Override
+    public void destroyCarpInterface(String name) throws IOException {
+        if (Files.exists(Path.of("/sys/class/net", name))) {
+            run("ip", "link", "del", name);
+        }
+    }
+
+    @Override
+    public void addAddresses(String name, List<VipAddress> addresses, List<VipAddress> own) throws IOException {
+        for (VipAddress a : addresses) {
+            List<String> cmd = new ArrayList<>(List.of("ip", "addr", "replace", a.toString()));
+            if (a.isIPv4()) {
+                cmd.addAll(List.of("brd", "+"));
+            } else {
+                cmd.add("nodad");
+            }
+            cmd.addAll(List.of("dev", name));
+            // If the carpdev already routes this subnet, a second route via carpN would steal
+            // the host's own traffic; keep the address without one.
+            if (own.stream().anyMatch(o -> o.isIPv4() == a.isIPv4() && o.prefixLength() == a.prefixLength()
+                    && o.contains(a.address()))) {
+                cmd.add("noprefixroute");
+            }
+            run(cmd.toArray(String[]::new));
+        }
+    }
+
+    @Override
+    public void removeAddresses(String name, List<VipAddress> addresses) throws IOException {
+        for (VipAddress a : addresses) {
+            try {
+                run("ip", "addr", "del", a.toString(), "dev", name);
+            } catch (IOException e) {
+                // already gone (interface removed, or never added): the goal is reached
+            }
+        }
+    }
+
+    @Override
+    public List<String> cleanup() throws IOException {
+        List<String> removed = new ArrayList<>();
+        for (JsonNode n : ip("-j", "link", "show")) {
+            if (ALIAS.equals(n.path("ifalias").asText(null))) {
+                String name = n.path("ifname").asText();
+                run("ip", "link", "del", name);
+                removed.add(name);
+            }
+        }
+        return removed;
+    }
+
+    private static void sysctl(String key, String value) {
+        try {
+            Files.writeString(Path.of("/proc/sys", key), value);
+        } catch (IOException e) {
+            // e.g. IPv6 disabled in this namespace: the knob does not exist and is not needed
+        }
+    }
+
+    private static JsonNode ip(String... args) throws IOException {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "ip";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        String out = run(cmd);
+        return out.isBlank() ? JSON.createArrayNode() : JSON.readTree(out);
+    }
+
+    static String run(String... cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", cmd) + ": timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + ": " + out.trim());
+        }
+        return out;
+    }
+}
