@@ -1,0 +1,327 @@
+package org.carp4j.lab;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The project's own network lab: isolated namespaces joined by bridges, each host with em0 on the
+ * LAN (172.16.0.N/24) and, with wan, em1 on the WAN (192.0.2.N/24), as in the FreeBSD handbook.
+ * Every veth is created inside the lab's switch namespace with its peer moved straight into a
+ * host namespace, so nothing ever appears in the root namespace, and no host has a default route.
+ * {@link #close} removes everything, and so does a JVM shutdown hook if a run is interrupted;
+ * labs left by a killed JVM are swept by the next one.
+ */
+public final class Lab implements AutoCloseable {
+    public static final Path ROOT = Path.of(System.getProperty("carp4j.root", ".")).toAbsolutePath().normalize();
+    private static final String PREFIX = "c4j";
+
+    private final String id;
+    private final Path dir;
+    private final Map<Integer, Host> hosts = new LinkedHashMap<>();
+    private final List<Process> processes = new ArrayList<>();
+    private final Thread cleanupHook = new Thread(this::teardown);
+    private final boolean wan;
+
+    private Lab(int n, boolean wan) throws IOException, InterruptedException {
+        this.wan = wan;
+        this.id = PREFIX + ProcessHandle.current().pid() + "x" + Long.toString(System.nanoTime() % 100_000);
+        this.dir = Files.createTempDirectory("carp4j-lab-");
+        Runtime.getRuntime().addShutdownHook(cleanupHook);
+        sweepStale();
+        String sw = switchNs();
+        sh("ip", "netns", "add", sw);
+        sh("ip", "-n", sw, "link", "set", "lo", "up");
+        disableIpv6(sw);
+        for (String br : wan ? List.of("br0", "br1") : List.of("br0")) {
+            sh("ip", "-n", sw, "link", "add", br, "type", "bridge", "stp_state", "0", "forward_delay", "0",
+                    "mcast_snooping", "0");
+            sh("ip", "-n", sw, "link", "set", br, "up");
+        }
+        for (int i = 1; i <= n; i++) {
+            hosts.put(i, new Host(i));
+        }
+    }
+
+    /** Root is needed to build namespaces: under CI that is a failure, elsewhere a skip. */
+    public static Lab create(int hosts, boolean wan) throws Exception {
+        boolean root = "0".equals(run("id", "-u").trim());
+        if (!root) {
+            if (System.getenv("CI") != null) {
+                throw new AssertionError("the lab tests need root, and CI runs as root");
+            }
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "lab tests need root (network namespaces)");
+        }
+        return new Lab(hosts, wan);
+    }
+
+    public Host h(int i) {
+        return hosts.get(i);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    String switchNs() {
+        return id + "-sw";
+    }
+
+    /** A host of the lab: its namespace, its carpd and its state directory. */
+    public final class Host {
+        public final int n;
+        public final String ns;
+        public final Path stateDir;
+        private Process carpd;
+        private int starts;
+
+        Host(int n) throws IOException, InterruptedException {
+            this.n = n;
+            this.ns = id + "-h" + n;
+            this.stateDir = dir.resolve("h" + n);
+            sh("ip", "netns", "add", ns);
+            sh("ip", "-n", ns, "link", "set", "lo", "up");
+            disableIpv6(ns);
+            plug("em0", "br0", String.format("02:00:00:00:00:%02x", n), "172.16.0." + n + "/24");
+            if (wan) {
+                plug("em1", "br1", String.format("02:00:00:00:01:%02x", n), "192.0.2." + n + "/24");
+            }
+        }
+
+        private void plug(String dev, String bridge, String mac, String address) throws IOException, InterruptedException {
+            String port = "h" + n + "-" + dev;
+            sh("ip", "-n", switchNs(), "link", "add", port, "type", "veth", "peer", "name", dev, "netns", ns);
+            sh("ip", "-n", switchNs(), "link", "set", port, "master", bridge, "up");
+            sh("ip", "-n", ns, "link", "set", dev, "address", mac);
+            sh("ip", "-n", ns, "addr", "add", address, "dev", dev);
+            sh("ip", "-n", ns, "link", "set", dev, "up");
+            sh("ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", dev);
+        }
+
+        public String name() {
+            return "h" + n;
+        }
+
+        /** Starts bin/carpd in this host with its own state directory. */
+        public Process startCarpd(String... extra) throws IOException {
+            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, ROOT.resolve("bin/carpd").toString(),
+                    "--state-dir", stateDir.toString()));
+            cmd.addAll(List.of(extra));
+            Path log = dir.resolve("carpd-h" + n + "-" + (++starts) + ".log");
+            carpd = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            processes.add(carpd);
+            Process started = carpd;
+            // ready when this run says it listens (a killed daemon's control file may still be there)
+            await(Duration.ofSeconds(20), () -> !started.isAlive() || readQuietly(log).contains("event=control"));
+            return carpd;
+        }
+
+        public Process carpd() {
+            return carpd;
+        }
+
+        public String log() throws IOException {
+            StringBuilder b = new StringBuilder();
+            for (int i = 1; i <= starts; i++) {
+                b.append(Files.readString(dir.resolve("carpd-h" + n + "-" + i + ".log")));
+            }
+            return b.toString();
+        }
+
+        public void signal(String sig) throws IOException, InterruptedException {
+            // the launcher execs java, so the process we started is carpd itself
+            sh("kill", "-" + sig, Long.toString(carpd.pid()));
+        }
+
+        public Result carpconfig(String... args) throws IOException, InterruptedException {
+            return tool("carpconfig", args);
+        }
+
+        public Result carpsysctl(String... args) throws IOException, InterruptedException {
+            return tool("carpsysctl", args);
+        }
+
+        public Result tool(String name, String... args) throws IOException, InterruptedException {
+            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, "env",
+                    "CARPD_STATE_DIR=" + stateDir, ROOT.resolve("bin/" + name).toString()));
+            cmd.addAll(List.of(args));
+            return Result.of(cmd);
+        }
+
+        public String exec(String... args) throws IOException, InterruptedException {
+            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+            cmd.addAll(List.of(args));
+            return run(cmd.toArray(String[]::new));
+        }
+
+        /** True if the address is configured on any interface of this host (`ip addr`). */
+        public boolean holds(String address) throws IOException, InterruptedException {
+            return addresses().contains(" " + address + "/");
+        }
+
+        public String addresses() throws IOException, InterruptedException {
+            return run("ip", "-n", ns, "-o", "addr", "show");
+        }
+
+        public boolean ping(String address) throws IOException, InterruptedException {
+            return Result.of(List.of("ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "1", address)).exit() == 0;
+        }
+
+        /** Pulls the cable: the switch side goes down, the host sees NO-CARRIER. */
+        public void cut(String dev) throws IOException, InterruptedException {
+            sh("ip", "-n", switchNs(), "link", "set", "h" + n + "-" + dev, "down");
+        }
+
+        /** Removes the switch port from the bridge: link stays up, nothing crosses. */
+        public void detach(String dev) throws IOException, InterruptedException {
+            sh("ip", "-n", switchNs(), "link", "set", "h" + n + "-" + dev, "nomaster");
+        }
+
+        public void heal(String dev) throws IOException, InterruptedException {
+            String port = "h" + n + "-" + dev;
+            sh("ip", "-n", switchNs(), "link", "set", port, "master", dev.equals("em0") ? "br0" : "br1");
+            sh("ip", "-n", switchNs(), "link", "set", port, "up");
+        }
+    }
+
+    public record Result(int exit, String out, String err) {
+        static Result of(List<String> cmd) throws IOException, InterruptedException {
+            Process p = new ProcessBuilder(cmd).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(60, TimeUnit.SECONDS);
+            return new Result(p.exitValue(), out, err);
+        }
+    }
+
+    /** tcpdump on the LAN bridge: sees every frame of the segment. */
+    public Process capture(Path file, String bridge) throws IOException {
+        Process p = new ProcessBuilder("ip", "netns", "exec", switchNs(), "tcpdump", "-U", "-Z", "root", "-ni",
+                bridge, "-w", file.toString(), "ip proto 112 or arp or ip6")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("tcpdump.log").toFile()).start();
+        processes.add(p);
+        await(Duration.ofSeconds(10), () -> Files.exists(file));
+        return p;
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Polls until the condition holds; false if it did not within the limit. */
+    public static boolean await(Duration limit, BooleanSupplier condition) {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return condition.getAsBoolean();
+    }
+
+    public interface Check {
+        boolean test() throws Exception;
+    }
+
+    /** await for checks that run commands. */
+    public static boolean eventually(Duration limit, Check c) {
+        return await(limit, () -> {
+            try {
+                return c.test();
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        teardown();
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupHook);
+        } catch (IllegalStateException e) {
+            // already shutting down
+        }
+    }
+
+    private synchronized void teardown() {
+        for (Process p : processes) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+        processes.clear();
+        deleteNamespaces(id);
+    }
+
+    private static void deleteNamespaces(String labId) {
+        try {
+            for (String ns : run("ip", "netns", "list").lines().map(l -> l.split(" ")[0]).toList()) {
+                if (ns.startsWith(labId + "-")) {
+                    for (String pid : run("ip", "netns", "pids", ns).lines().toList()) {
+                        Result.of(List.of("kill", "-9", pid.trim()));
+                    }
+                    Result.of(List.of("ip", "netns", "del", ns));
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            // best effort; the next lab sweeps what is left
+        }
+    }
+
+    /** Labs whose JVM died without cleaning up (kill -9) are removed here. */
+    private static void sweepStale() throws IOException, InterruptedException {
+        for (String ns : run("ip", "netns", "list").lines().map(l -> l.split(" ")[0]).toList()) {
+            var m = java.util.regex.Pattern.compile("^(" + PREFIX + "(\\d+)x\\d+)-").matcher(ns);
+            if (m.find() && ProcessHandle.of(Long.parseLong(m.group(2))).isEmpty()) {
+                deleteNamespaces(m.group(1));
+            }
+        }
+    }
+
+    private static void disableIpv6(String ns) throws IOException, InterruptedException {
+        sh("ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
+                "net.ipv6.conf.default.disable_ipv6=1");
+    }
+
+    static void sh(String... cmd) throws IOException, InterruptedException {
+        Result r = Result.of(List.of(cmd));
+        if (r.exit() != 0) {
+            throw new IOException(String.join(" ", cmd) + ": " + r.err().trim());
+        }
+    }
+
+    static String run(String... cmd) throws IOException, InterruptedException {
+        Result r = Result.of(List.of(cmd));
+        if (r.exit() != 0) {
+            throw new IOException(String.join(" ", cmd) + ": " + r.err().trim());
+        }
+        return r.out();
+    }
+}
