@@ -66,7 +66,7 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
                 b.append(String.format("\tinet %s netmask 0x%08x broadcast %s%n", a.address().getHostAddress(),
                         a.netmask(), a.broadcast().getHostAddress()));
             } else {
-                b.append(String.format("\tinet6 %s prefixlen %d%n", a.address().getHostAddress(), a.prefixLength()));
+                b.append(String.format("\tinet6 %s prefixlen %d%n", VipAddress.Inet.format(a.address()), a.prefixLength()));
             }
         }
         return b.toString();

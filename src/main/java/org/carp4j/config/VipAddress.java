@@ -21,7 +21,7 @@ public record VipAddress(InetAddress address, int prefixLength) {
     /** "10.0.0.1/24", the form the state file and `ip addr` use. */
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + prefixLength;
+        return Inet.format(address) + "/" + prefixLength;
     }
 
     /** Parses "10.0.0.1/24" or "2001:db8::1/64" (the state file's form). */
@@ -97,6 +97,44 @@ public record VipAddress(InetAddress address, int prefixLength) {
             } catch (UnknownHostException e) {
                 throw new IllegalArgumentException("not an IPv6 address: " + s, e);
             }
+        }
+
+        /** Dotted quad, or IPv6 in the RFC 5952 form (2001:db8::1), as ifconfig prints it. */
+        public static String format(InetAddress a) {
+            byte[] b = a.getAddress();
+            if (b.length == 4) {
+                return a.getHostAddress();
+            }
+            int[] w = new int[8];
+            for (int i = 0; i < 8; i++) {
+                w[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+            }
+            int bestStart = -1;
+            int bestLen = 1; // a single zero group is not shortened
+            for (int i = 0; i < 8; ) {
+                int j = i;
+                while (j < 8 && w[j] == 0) {
+                    j++;
+                }
+                if (j - i > bestLen) {
+                    bestStart = i;
+                    bestLen = j - i;
+                }
+                i = j == i ? i + 1 : j;
+            }
+            StringBuilder s = new StringBuilder();
+            for (int i = 0; i < 8; i++) {
+                if (i == bestStart) {
+                    s.append("::");
+                    i += bestLen - 1;
+                    continue;
+                }
+                if (s.length() > 0 && s.charAt(s.length() - 1) != ':') {
+                    s.append(':');
+                }
+                s.append(Integer.toHexString(w[i]));
+            }
+            return s.toString();
         }
 
         public static InetAddress byBytes(byte[] b) {

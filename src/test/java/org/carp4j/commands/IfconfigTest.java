@@ -1,0 +1,131 @@
+package org.carp4j.commands;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import org.carp4j.config.StateDocument;
+import org.carp4j.config.VhostConfig;
+import org.carp4j.config.VipAddress;
+import org.carp4j.election.CarpState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class IfconfigTest {
+    private final Ifconfig ifconfig = new Ifconfig(List.of(
+            new HostInterface("em0", List.of(VipAddress.parse("10.0.0.2/24"))),
+            new HostInterface("em1", List.of(VipAddress.parse("192.0.2.1/24")))));
+    private final StateDocument created = StateDocument.EMPTY.with(VhostConfig.created("carp0"));
+
+    private VhostConfig apply(String line) throws CommandException {
+        return ifconfig.parse(created, "carp0", Arrays.asList(line.split(" "))).next().find("carp0").orElseThrow();
+    }
+
+    private String error(StateDocument doc, String name, String line) {
+        return assertThrows(CommandException.class,
+                () -> ifconfig.parse(doc, name, line.isEmpty() ? List.of() : Arrays.asList(line.split(" ")))).getMessage();
+    }
+
+    @Test
+    void theHandbookLine() throws Exception {
+        VhostConfig c = apply("vhid 1 pass lanpasswd carpdev em0 advskew 100 10.0.0.1 255.255.255.0");
+        assertEquals(1, c.vhid());
+        assertEquals("lanpasswd", c.password());
+        assertEquals("em0", c.carpdev());
+        assertEquals(100, c.advskew());
+        assertEquals(1, c.advbase());
+        assertEquals(List.of(VipAddress.parse("10.0.0.1/24")), c.addresses());
+    }
+
+    @Test
+    void keywordsInAnyOrderAndAnySubset() throws Exception {
+        assertEquals(apply("vhid 1 pass lanpasswd carpdev em0 advskew 100 10.0.0.1 255.255.255.0"),
+                apply("10.0.0.1/24 advskew 100 carpdev em0 pass lanpasswd vhid 1"));
+        VhostConfig c = apply("advbase 5");
+        assertEquals(5, c.advbase());
+        assertEquals(0, c.vhid());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "10.0.0.1 255.255.255.0, 24",
+        "10.0.0.1 0xffffff00,    24",
+        "10.0.0.1/25,            25",
+        "10.0.0.1 netmask 255.255.0.0, 16",
+        "inet 10.0.0.1/24,       24",
+        "10.0.0.1,               32",
+    })
+    void addressForms(String words, int prefix) throws Exception {
+        assertEquals(List.of(VipAddress.parse("10.0.0.1/" + prefix)), apply("vhid 1 " + words).addresses());
+    }
+
+    @Test
+    void aliasAddsAndMinusAliasRemoves() throws Exception {
+        StateDocument d = ifconfig.parse(created, "carp0", List.of("vhid", "1", "10.0.0.1/24")).next();
+        d = ifconfig.parse(d, "carp0", List.of("10.0.0.5/24", "alias")).next();
+        d = ifconfig.parse(d, "carp0", List.of("inet6", "2001:db8::1", "prefixlen", "64")).next();
+        assertEquals(List.of(VipAddress.parse("10.0.0.1/24"), VipAddress.parse("10.0.0.5/24"),
+                VipAddress.parse("2001:db8::1/64")), d.find("carp0").orElseThrow().addresses());
+        d = ifconfig.parse(d, "carp0", List.of("10.0.0.1", "-alias")).next();
+        assertEquals(2, d.find("carp0").orElseThrow().addresses().size());
+        // without alias an IPv4 address replaces the primary one
+        d = ifconfig.parse(d, "carp0", List.of("10.0.0.9/24")).next();
+        assertEquals(VipAddress.parse("10.0.0.9/24"), d.find("carp0").orElseThrow().addresses().get(0));
+    }
+
+    @Test
+    void carpdevOmittedIsChosenBySubnet() throws Exception {
+        assertEquals("em0", apply("vhid 1 10.0.0.1/24").carpdev());
+        assertEquals("em1", apply("vhid 2 192.0.2.100 255.255.255.0").carpdev());
+        assertEquals("carpdev: none given, and no interface's subnet holds 172.31.0.1", error(created, "carp0", "vhid 1 172.31.0.1/24"));
+        assertEquals(null, apply("vhid 1 carpdev em0 -carpdev").carpdev());
+    }
+
+    @Test
+    void stateAndUpDownAndDestroy() throws Exception {
+        var r = ifconfig.parse(created, "carp0", List.of("state", "MASTER"));
+        assertEquals(CarpState.MASTER, r.forceState().orElseThrow());
+        assertEquals(false, apply("down").up());
+        assertTrue(ifconfig.parse(created, "carp0", List.of("destroy")).next().interfaces().isEmpty());
+        assertTrue(ifconfig.parse(StateDocument.EMPTY, "carp0", List.of("create")).next().find("carp0").isPresent());
+        assertTrue(ifconfig.parse(created, "carp0", List.of()).display());
+    }
+
+    /** The error table: BSD words, and any bad word applies nothing (the parser throws). */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "vhid 256                      | vhid 256: too large",
+        "vhid 0                        | vhid 0: too small",
+        "vhid x                        | vhid x: invalid",
+        "vhid                          | vhid: missing argument",
+        "advbase 0                     | advbase 0: too small",
+        "advbase 256                   | advbase 256: too large",
+        "advskew 255                   | advskew 255: too large",
+        "pass abcdefghijklmnopqrst     | pass: longer than 19 characters",
+        "frobnicate                    | frobnicate: bad value",
+        "vhid 1 frobnicate             | frobnicate: bad value",
+        "state sideways                | state sideways: bad value (init, backup or master)",
+        "carpdev em9                   | carpdev em9: no such interface",
+        "10.0.0.1 255.0.255.0          | 255.0.255.0: bad netmask (not contiguous)",
+        "10.0.0.1/33                   | 10.0.0.1/33: bad prefix length",
+        "300.1.1.1                     | 300.1.1.1: bad address",
+        "create                        | carp0: interface exists",
+        "10.0.0.7 -alias               | 10.0.0.7: no such address on carp0",
+    })
+    void errorTable(String words, String message) {
+        assertEquals(message, error(created, "carp0", words));
+    }
+
+    @Test
+    void namesAndDuplicates() throws Exception {
+        assertEquals("carp9: no such interface", error(created, "carp9", ""));
+        assertEquals("carp9: no such interface", error(created, "carp9", "vhid 1"));
+        assertEquals("eth0: not a carp interface (carpN)", error(created, "eth0", "create"));
+        StateDocument d = ifconfig.parse(created, "carp0", List.of("vhid", "1", "carpdev", "em0")).next();
+        d = d.with(VhostConfig.created("carp1"));
+        assertEquals("vhid 1 on em0 already used by carp0", error(d, "carp1", "vhid 1 carpdev em0"));
+    }
+}

@@ -1,0 +1,49 @@
+package org.carp4j.commands;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.util.List;
+import org.carp4j.config.VhostConfig;
+import org.carp4j.config.VipAddress;
+import org.carp4j.election.CarpState;
+import org.junit.jupiter.api.Test;
+
+class InterfaceViewTest {
+    private final VhostConfig handbook = new VhostConfig("carp0", 1, "lanpasswd", "em0", 1, 100,
+            List.of(VipAddress.parse("10.0.0.1/24")), true);
+
+    @Test
+    void looksLikeTheHandbook() {
+        assertEquals("""
+                carp0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> mtu 1500
+                \tcarp: BACKUP carpdev em0 vhid 1 advbase 1 advskew 100
+                \tinet 10.0.0.1 netmask 0xffffff00 broadcast 10.0.0.255
+                """, new InterfaceView(handbook, CarpState.BACKUP, 0).text());
+    }
+
+    @Test
+    void flagsTellTheTruth() {
+        assertEquals("flags=8802<BROADCAST,SIMPLEX,MULTICAST>",
+                new InterfaceView(handbook.withUp(false), CarpState.INIT, 0).flagsText());
+        assertEquals("flags=8803<UP,BROADCAST,SIMPLEX,MULTICAST>",
+                new InterfaceView(handbook, CarpState.INIT, 0).flagsText());
+    }
+
+    @Test
+    void ipv6AndFreshInterfaces() {
+        VhostConfig v6 = handbook.withAddresses(List.of(VipAddress.parse("2001:db8::1/64")));
+        assertEquals("\tinet6 2001:db8::1 prefixlen 64\n",
+                new InterfaceView(v6, CarpState.MASTER, 0).text().lines().skip(2).findFirst().orElseThrow() + "\n");
+        assertEquals("carp1: flags=8803<UP,BROADCAST,SIMPLEX,MULTICAST> mtu 1500\n",
+                new InterfaceView(VhostConfig.created("carp1"), CarpState.INIT, 0).text());
+    }
+
+    @Test
+    void thePasswordIsNeverShown() {
+        InterfaceView v = new InterfaceView(handbook, CarpState.MASTER, 0);
+        assertFalse(v.text().contains("lanpasswd"));
+        assertFalse(v.json().toString().contains("lanpasswd"));
+        assertFalse(handbook.toString().contains("lanpasswd"));
+    }
+}

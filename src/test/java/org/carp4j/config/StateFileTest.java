@@ -1,0 +1,66 @@
+package org.carp4j.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StateFileTest {
+    private final StateDocument doc = new StateDocument(new Sysctls(1, 1, 0, 0), 2, List.of(
+            new VhostConfig("carp0", 1, "lanpasswd", "em0", 1, 100, List.of(VipAddress.parse("10.0.0.1/24")), true),
+            new VhostConfig("carp1", 2, "", null, 3, 0,
+                    List.of(VipAddress.parse("192.0.2.100/24"), VipAddress.parse("2001:db8::1/64")), false)));
+
+    @Test
+    void savesAtomicallyWithMode0600AndLoadsTheSame(@TempDir Path dir) throws Exception {
+        StateFile f = new StateFile(dir);
+        assertEquals(StateDocument.EMPTY, f.load(), "no file yet: empty configuration");
+        f.save(doc);
+        assertEquals(doc, f.load());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f.path())));
+        assertTrue(Files.notExists(dir.resolve("carpd.json.tmp")));
+    }
+
+    @Test
+    void everyProblemIsReportedWithItsPath() {
+        String json = """
+                {"version": 1, "sysctl": {"preempt": 5, "bogus": 1},
+                 "interfaces": [ {"name": "carp0", "vhid": "one", "advskew": 255, "addresses": ["10.0.0.1"]},
+                                 {"name": "eth0", "extra": true} ] }""";
+        var e = assertThrows(StateFile.InvalidStateException.class,
+                () -> StateFile.parse(Path.of("x.json"), json.getBytes()));
+        assertEquals(List.of(
+                "sysctl.bogus: unknown key",
+                "interfaces[0].vhid: expected an integer",
+                "interfaces[0].addresses[0]: missing /prefix in 10.0.0.1",
+                "interfaces[1].extra: unknown key"), e.problems());
+    }
+
+    @Test
+    void rangesAreCheckedOnceTheShapeIsRight() {
+        String json = """
+                {"version": 1, "sysctl": {"preempt": 5},
+                 "interfaces": [ {"name": "carp0", "vhid": 300, "advskew": 255, "pass": "abcdefghijklmnopqrstu"} ] }""";
+        var e = assertThrows(StateFile.InvalidStateException.class,
+                () -> StateFile.parse(Path.of("x.json"), json.getBytes()));
+        assertEquals(List.of("sysctl.preempt: 5 out of range 0..1", "interfaces[0].vhid: 300 out of range 0..255",
+                "interfaces[0].advskew: 255 out of range 0..254", "interfaces[0].pass: longer than 19 characters"),
+                e.problems());
+    }
+
+    @Test
+    void truncatedAndWrongVersionFilesAreRefused() {
+        assertTrue(assertThrows(StateFile.InvalidStateException.class,
+                () -> StateFile.parse(Path.of("x"), "{\"version\": 1, \"interf".getBytes())).getMessage().contains("not valid JSON"));
+        assertEquals(List.of("version: 2 is not a format this carpd reads (expected 1)"), assertThrows(
+                StateFile.InvalidStateException.class, () -> StateFile.parse(Path.of("x"), "{\"version\": 2}".getBytes())).problems());
+        assertThrows(StateFile.InvalidStateException.class, () -> StateFile.parse(Path.of("x"), "[]".getBytes()));
+        assertThrows(StateFile.InvalidStateException.class, () -> StateFile.parse(Path.of("x"), "{} {}".getBytes()));
+    }
+}
