@@ -11,7 +11,12 @@ final class Remote {
     }
 
     static int run(String program, String op, List<String> args, PrintStream out, PrintStream err) {
-        Protocol.Response r = new ControlClient(ControlClient.defaultStateDir()).call(op, args);
+        return run(program, op, args, out, err, new ControlClient(ControlClient.defaultStateDir()));
+    }
+
+    static int run(String program, String op, List<String> args, PrintStream out, PrintStream err,
+                   ControlClient client) {
+        Protocol.Response r = client.call(op, args);
         out.print(r.out());
         out.flush();
         if (!r.err().isEmpty()) {

@@ -15,6 +15,7 @@ import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNativeException;
 import org.pcap4j.core.PcapNetworkInterface;
+import org.pcap4j.core.RawPacketListener;
 
 /**
  * CARP on a real interface through libpcap: immediate mode (no batching delay, unlike ucarp's
@@ -71,15 +72,13 @@ public final class PcapLink implements Link {
     }
 
     private void readLoop(Receiver receiver) {
+        RawPacketListener listener = frame -> receiver.frame(device, frame);
         while (!closed) {
             try {
-                byte[] frame = rx.getNextRawPacket();
-                if (frame != null) {
-                    receiver.frame(device, frame);
-                }
-            } catch (NotOpenException e) {
+                rx.loop(-1, listener); // returns only when close() breaks the loop
+            } catch (InterruptedException | NotOpenException e) {
                 return;
-            } catch (RuntimeException e) {
+            } catch (PcapNativeException | RuntimeException e) {
                 if (closed) {
                     return;
                 }
@@ -105,12 +104,27 @@ public final class PcapLink implements Link {
     public void close() {
         closed = true;
         try {
-            reader.join(500);
+            rx.breakLoop(); // libpcap >= 1.10 also wakes a read blocked without traffic
+        } catch (NotOpenException e) {
+            // already closed
+        }
+        try {
+            reader.join(1000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        rx.close();
-        tx.close();
+        if (reader.isAlive()) {
+            // Never block the caller (the daemon's loop) on a stuck capture: finish in the background.
+            Thread closer = new Thread(() -> {
+                rx.close();
+                tx.close();
+            }, "pcap-close-" + device);
+            closer.setDaemon(true);
+            closer.start();
+        } else {
+            rx.close();
+            tx.close();
+        }
         for (DatagramChannel ch : memberships) {
             try {
                 ch.close();

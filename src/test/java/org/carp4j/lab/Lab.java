@@ -31,9 +31,9 @@ public final class Lab implements AutoCloseable {
     private final Thread cleanupHook = new Thread(this::teardown);
     private final boolean wan;
 
-    private Lab(int n, boolean wan) throws IOException, InterruptedException {
+    private Lab(String id, int n, boolean wan) throws IOException, InterruptedException {
         this.wan = wan;
-        this.id = PREFIX + ProcessHandle.current().pid() + "x" + Long.toString(System.nanoTime() % 100_000);
+        this.id = id;
         this.dir = Files.createTempDirectory("carp4j-lab-");
         Runtime.getRuntime().addShutdownHook(cleanupHook);
         sweepStale();
@@ -60,7 +60,13 @@ public final class Lab implements AutoCloseable {
             }
             org.junit.jupiter.api.Assumptions.assumeTrue(false, "lab tests need root (network namespaces)");
         }
-        return new Lab(hosts, wan);
+        String id = PREFIX + ProcessHandle.current().pid() + "x" + System.nanoTime() % 100_000;
+        try {
+            return new Lab(id, hosts, wan);
+        } catch (Exception | Error e) {
+            deleteNamespaces(id);
+            throw e;
+        }
     }
 
     public Host h(int i) {
@@ -103,7 +109,9 @@ public final class Lab implements AutoCloseable {
             sh("ip", "-n", ns, "link", "set", dev, "address", mac);
             sh("ip", "-n", ns, "addr", "add", address, "dev", dev);
             sh("ip", "-n", ns, "link", "set", dev, "up");
-            sh("ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", dev);
+            if (dev.equals("em0")) {
+                sh("ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", dev);
+            }
         }
 
         public String name() {
@@ -278,6 +286,13 @@ public final class Lab implements AutoCloseable {
         }
         processes.clear();
         deleteNamespaces(id);
+        if (System.getenv("CARP4J_KEEP_LAB") == null) { // keep logs for a post-mortem when asked
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // temp files only
+            }
+        }
     }
 
     private static void deleteNamespaces(String labId) {

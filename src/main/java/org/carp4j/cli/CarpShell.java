@@ -1,0 +1,151 @@
+package org.carp4j.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.carp4j.control.ControlClient;
+import org.carp4j.control.Protocol;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * carpsh(1): a shell where both command families work and handbook lines can be pasted verbatim.
+ * Interactive on a terminal (JLine: completion, persistent history), line by line from a pipe.
+ */
+@Command(name = "carpsh", mixinStandardHelpOptions = true, version = "carpsh 0.1.0",
+        description = "Interactive shell for carpconfig and carpsysctl; reads a script from standard input when it is not a terminal.")
+public final class CarpShell implements Callable<Integer> {
+    static final String HELP = """
+            carpconfig carpN create | destroy | up | down
+            carpconfig carpN vhid N pass P carpdev IF advbase N advskew N ADDRESS MASK
+            carpconfig carpN state init|backup|master       carpconfig -a | -l | carpN [--json]
+            carpconfig -g carp [carpdemote N | -carpdemote N]
+            carpsysctl [-w] net.inet.carp.NAME[=VALUE]       carpsysctl -a
+            status      show every carp interface (carpconfig -a)
+            ifconfig and sysctl are the same commands; a leading "# " prompt is ignored,
+            a line ending in \\ continues on the next, "#text" is a comment.
+            exit, quit, or end of input to leave.
+            """;
+
+    @Option(names = {"-c"}, paramLabel = "LINE", description = "Run one line and exit.")
+    String oneLine;
+
+    private final ControlClient client = new ControlClient(ControlClient.defaultStateDir());
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new CarpShell()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (oneLine != null) {
+            return execute(oneLine, System.out, System.err);
+        }
+        if (System.console() == null) {
+            return script(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+        }
+        return interactive();
+    }
+
+    /** Non-interactive: every line runs; the exit status is that of the last failing command, else 0. */
+    int script(BufferedReader in) throws IOException {
+        int status = 0;
+        StringBuilder pending = new StringBuilder();
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            if (ShellLine.continues(line)) {
+                pending.append(ShellLine.withoutContinuation(line)).append(' ');
+                continue;
+            }
+            pending.append(line);
+            String whole = pending.toString();
+            pending.setLength(0);
+            int rc = execute(whole, System.out, System.err);
+            if (rc == -1) {
+                break;
+            }
+            if (rc != 0) {
+                status = rc;
+            }
+        }
+        return status;
+    }
+
+    private int interactive() throws IOException {
+        Terminal terminal = TerminalBuilder.builder().system(true).build();
+        DefaultParser parser = new DefaultParser();
+        parser.setEofOnEscapedNewLine(true); // a trailing backslash asks for the next line
+        parser.setEofOnUnclosedQuote(true);
+        LineReader reader = LineReaderBuilder.builder().appName("carpsh").terminal(terminal).parser(parser)
+                .completer(new ShellCompleter(this::carpInterfaces))
+                .variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), ".carpsh_history"))
+                .variable(LineReader.SECONDARY_PROMPT_PATTERN, "> ")
+                .build();
+        PrintStream out = new PrintStream(terminal.output(), true, StandardCharsets.UTF_8);
+        out.println("carpsh: carp4j shell; type help, or paste handbook lines. State directory "
+                + ControlClient.defaultStateDir());
+        while (true) {
+            String line;
+            try {
+                line = reader.readLine("carpsh# ");
+            } catch (UserInterruptException e) {
+                continue;
+            } catch (EndOfFileException e) {
+                return 0;
+            }
+            // JLine keeps the backslash-newline pairs of a continued line; join them.
+            if (execute(line.replace("\\\n", " "), out, out) == -1) {
+                return 0;
+            }
+        }
+    }
+
+    private List<String> carpInterfaces() {
+        Protocol.Response r = client.call("names", List.of());
+        return r.exit() == 0 ? Arrays.stream(r.out().split("\n")).filter(s -> !s.isBlank()).toList() : List.of();
+    }
+
+    /** Runs one logical line; -1 means leave the shell. */
+    int execute(String line, PrintStream out, PrintStream err) {
+        Optional<ShellLine.Command> parsed;
+        try {
+            parsed = ShellLine.parse(line);
+        } catch (IllegalArgumentException e) {
+            err.println("carpsh: " + e.getMessage());
+            return 2;
+        }
+        if (parsed.isEmpty()) {
+            return 0;
+        }
+        ShellLine.Command c = parsed.get();
+        return switch (c.program()) {
+            case "exit", "quit" -> -1;
+            case "help" -> {
+                out.print(HELP);
+                yield 0;
+            }
+            case "status" -> Remote.run("carpconfig", "carpconfig", List.of("-a"), out, err, client);
+            case "carpconfig" -> Remote.run("carpconfig", "carpconfig", c.args().isEmpty() ? List.of("-a") : c.args(),
+                    out, err, client);
+            case "carpsysctl" -> Remote.run("carpsysctl", "carpsysctl", c.args(), out, err, client);
+            default -> {
+                err.println("carpsh: " + c.program() + ": unknown command (try help)");
+                yield 127;
+            }
+        };
+    }
+}
