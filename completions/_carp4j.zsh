@@ -1,0 +1,39 @@
+#compdef carpconfig carpsysctl carpd carpsh
+# zsh completion for carp4j. Install: copy to a directory on $fpath as _carp4j, then compinit.
+
+_carp4j_interfaces() { local -a i; i=(${(f)"$(carpconfig -l 2>/dev/null | tr ' ' '\n')"}); compadd -a i }
+_carp4j_host_interfaces() {
+    local -a i; i=(/sys/class/net/*(N:t)); i=(${i:#lo}); i=(${i:#carp<->}); compadd -a i
+}
+
+_carpconfig() {
+    local -a keywords
+    keywords=(create destroy up down vhid pass -pass carpdev -carpdev advbase advskew state inet inet6 alias -alias netmask prefixlen --json)
+    if (( CURRENT == 2 )); then
+        _carp4j_interfaces; compadd -- -a -l -g --help; return
+    fi
+    if [[ $words[2] == -g ]]; then
+        (( CURRENT == 3 )) && compadd carp
+        (( CURRENT == 4 )) && compadd carpdemote -carpdemote
+        return
+    fi
+    case $words[CURRENT-1] in
+        state) compadd init backup master ;;
+        carpdev) _carp4j_host_interfaces ;;
+        vhid|pass|advbase|advskew|netmask|prefixlen|inet|inet6) ;;
+        *) compadd -a keywords ;;
+    esac
+}
+
+_carpsysctl() {
+    compadd -S '' net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.stats
+    compadd -- -a -n -w
+}
+
+case $service in
+    carpconfig) _carpconfig ;;
+    carpsysctl) _carpsysctl ;;
+    carpd) _arguments '--state-dir[state directory]:directory:_files -/' '--port[control port]:port:' \
+        '--cleanup[remove what a killed carpd left]' '--check[check the state file]' '--help' '--version' ;;
+    carpsh) _arguments '-c[run one line]:line:' '--help' '--version' ;;
+esac
