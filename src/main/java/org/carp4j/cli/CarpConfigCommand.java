@@ -21,6 +21,11 @@ public final class CarpConfigCommand implements Callable<Integer> {
     List<String> words = new ArrayList<>();
 
     public static void main(String[] args) {
+        if (!Remote.wantsHelp(args)) {
+            // the common path: no argument parser to load, the words go to carpd as they are
+            System.exit(Remote.run("carpconfig", "carpconfig", args.length == 0 ? List.of("-a") : List.of(args),
+                    System.out, System.err));
+        }
         CommandLine cl = new CommandLine(new CarpConfigCommand()).setUnmatchedOptionsArePositionalParams(true);
         System.exit(cl.execute(args));
     }

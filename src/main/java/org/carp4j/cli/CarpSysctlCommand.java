@@ -19,6 +19,9 @@ public final class CarpSysctlCommand implements Callable<Integer> {
     List<String> words = new ArrayList<>();
 
     public static void main(String[] args) {
+        if (!Remote.wantsHelp(args)) {
+            System.exit(Remote.run("carpsysctl", "carpsysctl", List.of(args), System.out, System.err));
+        }
         CommandLine cl = new CommandLine(new CarpSysctlCommand()).setUnmatchedOptionsArePositionalParams(true);
         System.exit(cl.execute(args));
     }

@@ -10,6 +10,16 @@ final class Remote {
     private Remote() {
     }
 
+    /** Only --help and --version need picocli; everything else goes straight to carpd. */
+    static boolean wantsHelp(String[] args) {
+        for (String a : args) {
+            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static int run(String program, String op, List<String> args, PrintStream out, PrintStream err) {
         return run(program, op, args, out, err, new ControlClient(ControlClient.defaultStateDir()));
     }

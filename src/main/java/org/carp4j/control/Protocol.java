@@ -2,9 +2,10 @@ package org.carp4j.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The control protocol, version 1: one JSON object per line each way over TCP on 127.0.0.1.
@@ -18,7 +19,10 @@ public final class Protocol {
     public static final int VERSION = 1;
     public static final int MAX_LINE = 64 * 1024;
     public static final List<String> OPS = List.of("carpconfig", "carpsysctl", "names");
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Jackson is loaded only where requests are read (the daemon), never in the commands. */
+    private static final class Strict {
+        static final ObjectMapper JSON = new ObjectMapper();
+    }
 
     private Protocol() {
     }
@@ -37,24 +41,28 @@ public final class Protocol {
     }
 
     public static String encode(Request r) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("v", VERSION).put("token", r.token()).put("op", r.op());
-        var a = o.putArray("args");
-        r.args().forEach(a::add);
-        return o.toString();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("v", VERSION);
+        o.put("token", r.token());
+        o.put("op", r.op());
+        o.put("args", r.args());
+        return FlatJson.object(o);
     }
 
     public static String encode(Response r) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("v", VERSION).put("exit", r.exit()).put("out", r.out()).put("err", r.err());
-        return o.toString();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("v", VERSION);
+        o.put("exit", r.exit());
+        o.put("out", r.out());
+        o.put("err", r.err());
+        return FlatJson.object(o);
     }
 
     /** Parses a request line; any deviation from the format is an IllegalArgumentException. */
     public static Request decodeRequest(String line) {
         JsonNode o;
         try {
-            o = JSON.readTree(line);
+            o = Strict.JSON.readTree(line);
         } catch (Exception e) {
             throw new IllegalArgumentException("request is not JSON");
         }
@@ -79,9 +87,13 @@ public final class Protocol {
 
     public static Response decodeResponse(String line) {
         try {
-            JsonNode o = JSON.readTree(line);
-            return new Response(o.path("exit").asInt(1), o.path("out").asText(""), o.path("err").asText(""));
-        } catch (Exception e) {
+            Map<String, Object> o = FlatJson.parse(line);
+            if (!(o.get("exit") instanceof Long exit) || !(o.get("out") instanceof String out)
+                    || !(o.get("err") instanceof String err)) {
+                return Response.error(1, "malformed answer from carpd");
+            }
+            return new Response(exit.intValue(), out, err);
+        } catch (RuntimeException e) {
             return Response.error(1, "malformed answer from carpd");
         }
     }
