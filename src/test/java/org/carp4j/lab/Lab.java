@@ -87,6 +87,7 @@ public final class Lab implements AutoCloseable {
         public final String ns;
         public final Path stateDir;
         private Process carpd;
+        private Process ucarp;
         private int starts;
 
         Host(int n) throws IOException, InterruptedException {
@@ -134,6 +135,38 @@ public final class Lab implements AutoCloseable {
 
         public Process carpd() {
             return carpd;
+        }
+
+        /**
+         * Starts the real ucarp here with the lab's up/down scripts (add/remove the VIP as a /32 on
+         * the interface), its output line-buffered into a log.
+         */
+        public Process startUcarp(String dev, String... args) throws IOException, InterruptedException {
+            Path up = dir.resolve("vip-up.sh");
+            Path down = dir.resolve("vip-down.sh");
+            if (!Files.exists(up)) {
+                Files.writeString(up, "#!/bin/sh\nexec ip addr add \"$2\"/32 dev \"$1\"\n");
+                Files.writeString(down, "#!/bin/sh\nexec ip addr del \"$2\"/32 dev \"$1\"\n");
+                sh("chmod", "+x", up.toString(), down.toString());
+            }
+            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, "stdbuf", "-oL", "ucarp",
+                    "-i", dev, "-s", (dev.equals("em0") ? "172.16.0." : "192.0.2.") + n,
+                    "--upscript=" + up, "--downscript=" + down, "--shutdown"));
+            cmd.addAll(List.of(args));
+            Path log = dir.resolve("ucarp-h" + n + ".log");
+            ucarp = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            processes.add(ucarp);
+            return ucarp;
+        }
+
+        public Process ucarp() {
+            return ucarp;
+        }
+
+        public String ucarpLog() throws IOException {
+            Path log = dir.resolve("ucarp-h" + n + ".log");
+            return Files.exists(log) ? Files.readString(log) : "";
         }
 
         public String log() throws IOException {
@@ -209,6 +242,22 @@ public final class Lab implements AutoCloseable {
             p.waitFor(60, TimeUnit.SECONDS);
             return new Result(p.exitValue(), out, err);
         }
+    }
+
+    /** Every frame forwarded by the lab's bridges is dropped with probability 1/every (nftables). */
+    public void loss(int every) throws IOException, InterruptedException {
+        sh("ip", "netns", "exec", switchNs(), "nft", "add", "table", "bridge", "lossy");
+        sh("ip", "netns", "exec", switchNs(), "nft", "add", "chain", "bridge", "lossy", "forward",
+                "{ type filter hook forward priority 0; }");
+        sh("ip", "netns", "exec", switchNs(), "nft", "add", "rule", "bridge", "lossy", "forward",
+                "numgen", "random", "mod", Integer.toString(every), "==", "0", "counter", "drop");
+    }
+
+    /** Frames the loss rule has dropped so far. */
+    public long lossDrops() throws IOException, InterruptedException {
+        String rules = run("ip", "netns", "exec", switchNs(), "nft", "list", "chain", "bridge", "lossy", "forward");
+        var m = java.util.regex.Pattern.compile("counter packets (\\d+)").matcher(rules);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
 
     /** tcpdump on the LAN bridge: sees every frame of the segment. */

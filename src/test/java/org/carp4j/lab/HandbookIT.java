@@ -1,0 +1,159 @@
+package org.carp4j.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The FreeBSD handbook's CARP chapter on a real segment: fw1 = h1, fw2 = h2, a client h3, LAN on
+ * em0 and WAN on em1. The configuration is pasted into carpsh exactly as the handbook prints it.
+ */
+class HandbookIT {
+    static final String LAN_VIP = "172.16.0.100";
+    static final String WAN_VIP = "192.0.2.100";
+    private Lab lab;
+
+    @AfterEach
+    void teardown() {
+        if (lab != null) {
+            lab.close();
+        }
+    }
+
+    static String page(String advskew) {
+        String skew = advskew.isEmpty() ? "" : "advskew " + advskew + " ";
+        return "#Enable preemption and group interface failover\n"
+                + "# sysctl -w net.inet.carp.preempt=1\n\n"
+                + "#Configure CARP on the LAN side\n"
+                + "# ifconfig carp0 create\n"
+                + "# ifconfig carp0 vhid 1 pass lanpasswd carpdev em0 \\\n"
+                + "     " + skew + "172.16.0.100 255.255.255.0\n\n"
+                + "#Configure CARP on the WAN side\n"
+                + "# ifconfig carp1 create\n"
+                + "# ifconfig carp1 vhid 2 pass wanpasswd carpdev em1 \\\n"
+                + "     " + skew + "192.0.2.100 255.255.255.0\n";
+    }
+
+    static void paste(Lab.Host h, String text) throws Exception {
+        Lab.Result r = Lab.Result.of(List.of("bash", "-c", "printf '%s' \"$1\" | ip netns exec " + h.ns
+                + " env CARPD_STATE_DIR=" + h.stateDir + " " + Lab.ROOT.resolve("bin/carpsh"), "paste", text));
+        assertEquals(0, r.exit(), r.err());
+    }
+
+    private void firewalls() throws Exception {
+        lab = Lab.create(3, true);
+        lab.h(1).startCarpd();
+        lab.h(2).startCarpd();
+        paste(lab.h(1), page(""));
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> lab.h(1).holds(LAN_VIP) && lab.h(1).holds(WAN_VIP)));
+        paste(lab.h(2), page("128"));
+        Thread.sleep(1000);
+    }
+
+    @Test
+    void section285_aDeadWanLinkMovesBothGroupsAndTheyComeBack() throws Exception {
+        firewalls();
+        Path lan = lab.dir().resolve("lan.pcap");
+        Path wan = lab.dir().resolve("wan.pcap");
+        lab.capture(lan, "br0");
+        lab.capture(wan, "br1");
+        Thread.sleep(6000);
+        assertFalse(lab.h(2).holds(LAN_VIP) || lab.h(2).holds(WAN_VIP), "fw2 is the backup of both");
+        try (Pinger toLan = new Pinger(lab.h(3), LAN_VIP); Pinger toWan = new Pinger(lab.h(3), WAN_VIP)) {
+            Thread.sleep(1000);
+            long cut = System.nanoTime();
+            lab.h(1).cut("em1");
+            assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> lab.h(2).holds(LAN_VIP) && lab.h(2).holds(WAN_VIP)),
+                    lab.h(2).log());
+            long moved = (System.nanoTime() - cut) / 1_000_000;
+            assertTrue(Lab.eventually(Duration.ofSeconds(2), () -> !lab.h(1).holds(LAN_VIP) && !lab.h(1).holds(WAN_VIP)));
+            assertTrue(lab.h(2).log().contains("carp0: BACKUP -> MASTER (preempting a slower master)"),
+                    "the healthy LAN group moved because fw1 advertised advskew 240:\n" + lab.h(2).log());
+            Thread.sleep(1500);
+            long lanGap = toLan.longestGapMs();
+            long wanGap = toWan.longestGapMs();
+            toLan.reset();
+            toWan.reset();
+
+            long heal = System.nanoTime();
+            lab.h(1).heal("em1");
+            assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> lab.h(1).holds(LAN_VIP) && lab.h(1).holds(WAN_VIP)
+                    && !lab.h(2).holds(LAN_VIP) && !lab.h(2).holds(WAN_VIP)), lab.h(1).log());
+            long back = (System.nanoTime() - heal) / 1_000_000;
+            Thread.sleep(1500);
+            System.out.printf("handbook 28.5: both groups on fw2 %d ms after fw1's WAN cut (client gaps: LAN %d ms,"
+                    + " WAN %d ms); back on fw1 %d ms after the heal (gaps: LAN %d ms, WAN %d ms)%n",
+                    moved, lanGap, wanGap, back, toLan.longestGapMs(), toWan.longestGapMs());
+            assertTrue(toLan.lastAnswered() && toWan.lastAnswered(), "the client reaches both VIPs after the heal");
+            assertTrue(lanGap < 2000, "LAN moved by preemption, not by timeout: " + lanGap + " ms");
+            assertTrue(wanGap < 7000, "WAN gap " + wanGap + " ms");
+        }
+        for (Path p : List.of(lan, wan)) {
+            List<String> adverts = Captures.adverts(p);
+            assertTrue(adverts.size() > 10, p + ": " + adverts.size());
+            assertEquals(List.of(), Captures.bad(adverts), "tshark decodes every advert as CARP with a good checksum");
+        }
+        assertTrue(Captures.adverts(lan).stream().anyMatch(l -> l.startsWith("00:00:5e:00:01:01,172.16.0.1,1,240,")),
+                "fw1 advertised advskew 240 on the LAN while its WAN link was dead");
+    }
+
+    @Test
+    void section286_downOnTheMasterMovesTheVipAtOnceAndUpBringsItBack() throws Exception {
+        firewalls();
+        try (Pinger client = new Pinger(lab.h(3), LAN_VIP)) {
+            Thread.sleep(1000);
+            long t = System.nanoTime();
+            assertEquals(0, lab.h(1).carpconfig("carp0", "down").exit());
+            assertTrue(Lab.eventually(Duration.ofSeconds(2), () -> lab.h(2).holds(LAN_VIP)),
+                    "at once (the 255/255 advert), not after three intervals");
+            long ms = (System.nanoTime() - t) / 1_000_000;
+            assertFalse(lab.h(1).holds(LAN_VIP));
+            assertTrue(lab.h(1).carpconfig("carp0").out().contains("carp: INIT"));
+            assertTrue(lab.h(1).holds(WAN_VIP), "only carp0 was taken down");
+            Thread.sleep(500);
+            System.out.printf("handbook 28.6: VIP on fw2 %d ms after `carpconfig carp0 down` was typed on fw1; "
+                    + "client gap %d ms%n", ms, client.longestGapMs());
+            assertEquals(0, lab.h(1).carpconfig("carp0", "up").exit());
+            assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> lab.h(1).holds(LAN_VIP) && !lab.h(2).holds(LAN_VIP)),
+                    "up: BACKUP, then MASTER again by preemption");
+            Thread.sleep(500);
+            assertTrue(client.lastAnswered());
+        }
+    }
+
+    @Test
+    void splitBrainHealsToExactlyOneMasterThatReannounces() throws Exception {
+        lab = Lab.create(3, false);
+        for (int i = 1; i <= 2; i++) {
+            lab.h(i).startCarpd();
+            assertEquals(0, lab.h(i).carpconfig("carp0", "create", "vhid", "1", "pass", "pw", "carpdev", "em0",
+                    LAN_VIP + "/24").exit());
+            Thread.sleep(200);
+        }
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> lab.h(1).holds(LAN_VIP) ^ lab.h(2).holds(LAN_VIP)));
+        Lab.Host master = lab.h(1).holds(LAN_VIP) ? lab.h(1) : lab.h(2);
+        Lab.Host other = master == lab.h(1) ? lab.h(2) : lab.h(1);
+        master.detach("em0");
+        assertTrue(Lab.eventually(Duration.ofSeconds(6), () -> other.holds(LAN_VIP)));
+        assertTrue(master.holds(LAN_VIP), "split brain: both hold the VIP");
+
+        long t = System.nanoTime();
+        master.heal("em0");
+        assertTrue(Lab.eventually(Duration.ofSeconds(3), () -> lab.h(1).holds(LAN_VIP) ^ lab.h(2).holds(LAN_VIP)));
+        long ms = (System.nanoTime() - t) / 1_000_000;
+        System.out.println("split brain healed to one master " + ms + " ms after the port was reattached");
+        assertTrue(ms <= 1500, "within one advert interval (1 s) plus polling: " + ms + " ms");
+        Thread.sleep(3000);
+        assertTrue(lab.h(1).holds(LAN_VIP), "equal intervals: the lower address (172.16.0.1) stays MASTER");
+        assertFalse(lab.h(2).holds(LAN_VIP));
+        assertTrue(lab.h(3).ping(LAN_VIP), "the winner re-announced itself, so the client reaches it");
+        assertTrue(lab.h(1).log().contains("reasserting") || lab.h(2).log().contains("equal master with lower address"),
+                lab.h(1).log() + lab.h(2).log());
+    }
+}
