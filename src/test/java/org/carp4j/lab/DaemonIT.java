@@ -49,7 +49,22 @@ class DaemonIT {
     @Test
     void twoDaemonsElectOneMasterAndTheVipAnswersAThirdHost() throws Exception {
         pair();
+        // Everything h2 sends while BACKUP, seen from its switch port: never the virtual MAC,
+        // even when the client talks to h2 itself (ARP, ping) and asks for the VIP.
+        java.nio.file.Path fromBackup = lab.dir().resolve("from-h2.pcap");
+        Process tcpdump = lab.capture(fromBackup, "h2-em0", "ether src 00:00:5e:00:01:01");
+        java.nio.file.Path fromMaster = lab.dir().resolve("from-h1.pcap"); // the control: the master does
+        Process control = lab.capture(fromMaster, "h1-em0", "ether src 00:00:5e:00:01:01");
+        assertTrue(lab.h(3).ping("172.16.0.2"));
+        lab.h(3).exec("arping", "-c", "2", "-w", "3", "-I", "em0", VIP);
+        lab.h(3).exec("arping", "-c", "2", "-w", "3", "-I", "em0", "172.16.0.2");
         Thread.sleep(5000); // longer than h2's master-down interval: it must stay BACKUP
+        tcpdump.destroy();
+        control.destroy();
+        tcpdump.waitFor();
+        control.waitFor();
+        assertTrue(Files.size(fromMaster) > 24 + 5 * 70, "the master's adverts come from the virtual MAC");
+        assertEquals(24, Files.size(fromBackup), "a BACKUP sent a frame from the virtual MAC (pcap holds more than its header)");
         assertTrue(lab.h(1).holds(VIP));
         assertFalse(lab.h(2).holds(VIP));
         assertEquals("""
@@ -154,6 +169,7 @@ class DaemonIT {
             "{\"v\":1,\"op\":\"carpconfig\",\"args\":[\"carp0\",\"destroy\"]}",
             "this is not json",
             "{\"v\":99,\"token\":\"x\",\"op\":\"carpconfig\",\"args\":[]}",
+            "{\"v\":1,\"token\":\"" + "0".repeat(70_000) + "\",\"op\":\"carpconfig\",\"args\":[]}",
         };
         for (String req : hostile) {
             String answer = h.exec("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port

@@ -30,9 +30,11 @@ public final class Lab implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final Thread cleanupHook = new Thread(this::teardown);
     private final boolean wan;
+    private final boolean ipv6;
 
-    private Lab(String id, int n, boolean wan) throws IOException, InterruptedException {
+    private Lab(String id, int n, boolean wan, boolean ipv6) throws IOException, InterruptedException {
         this.wan = wan;
+        this.ipv6 = ipv6;
         this.id = id;
         this.dir = Files.createTempDirectory("carp4j-lab-");
         Runtime.getRuntime().addShutdownHook(cleanupHook);
@@ -53,6 +55,11 @@ public final class Lab implements AutoCloseable {
 
     /** Root is needed to build namespaces: under CI that is a failure, elsewhere a skip. */
     public static Lab create(int hosts, boolean wan) throws Exception {
+        return create(hosts, wan, false);
+    }
+
+    /** With ipv6, hosts keep IPv6 (link-local at once, no DAD wait) and em0 also has 2001:db8::N/64. */
+    public static Lab create(int hosts, boolean wan, boolean ipv6) throws Exception {
         boolean root = "0".equals(run("id", "-u").trim());
         if (!root) {
             if (System.getenv("CI") != null) {
@@ -62,7 +69,7 @@ public final class Lab implements AutoCloseable {
         }
         String id = PREFIX + ProcessHandle.current().pid() + "x" + System.nanoTime() % 100_000;
         try {
-            return new Lab(id, hosts, wan);
+            return new Lab(id, hosts, wan, ipv6);
         } catch (Exception | Error e) {
             deleteNamespaces(id);
             throw e;
@@ -96,7 +103,12 @@ public final class Lab implements AutoCloseable {
             this.stateDir = dir.resolve("h" + n);
             sh("ip", "netns", "add", ns);
             sh("ip", "-n", ns, "link", "set", "lo", "up");
-            disableIpv6(ns);
+            if (ipv6) {
+                sh("ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.accept_dad=0",
+                        "net.ipv6.conf.all.accept_dad=0");
+            } else {
+                disableIpv6(ns);
+            }
             plug("em0", "br0", String.format("02:00:00:00:00:%02x", n), "172.16.0." + n + "/24");
             if (wan) {
                 plug("em1", "br1", String.format("02:00:00:00:01:%02x", n), "192.0.2." + n + "/24");
@@ -109,6 +121,9 @@ public final class Lab implements AutoCloseable {
             sh("ip", "-n", switchNs(), "link", "set", port, "master", bridge, "up");
             sh("ip", "-n", ns, "link", "set", dev, "address", mac);
             sh("ip", "-n", ns, "addr", "add", address, "dev", dev);
+            if (ipv6 && dev.equals("em0")) {
+                sh("ip", "-n", ns, "addr", "add", "2001:db8::" + n + "/64", "dev", dev, "nodad");
+            }
             sh("ip", "-n", ns, "link", "set", dev, "up");
             if (dev.equals("em0")) {
                 sh("ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev", dev);
@@ -213,7 +228,8 @@ public final class Lab implements AutoCloseable {
         }
 
         public boolean ping(String address) throws IOException, InterruptedException {
-            return Result.of(List.of("ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "1", address)).exit() == 0;
+            return Result.of(List.of("ip", "netns", "exec", ns, "ping", address.contains(":") ? "-6" : "-4",
+                    "-c", "1", "-W", "1", address)).exit() == 0;
         }
 
         /** Pulls the cable: the switch side goes down, the host sees NO-CARRIER. */
@@ -262,8 +278,20 @@ public final class Lab implements AutoCloseable {
 
     /** tcpdump on the LAN bridge: sees every frame of the segment. */
     public Process capture(Path file, String bridge) throws IOException {
-        Process p = new ProcessBuilder("ip", "netns", "exec", switchNs(), "tcpdump", "-U", "-Z", "root", "-ni",
-                bridge, "-w", file.toString(), "ip proto 112 or arp or ip6")
+        return capture(file, bridge, "ip proto 112 or arp or ip6");
+    }
+
+    /**
+     * tcpdump on a switch-side interface: a bridge (everything), or one host's port such as
+     * "h2-em0", where only what that host sent is captured.
+     */
+    public Process capture(Path file, String iface, String filter) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", switchNs(), "tcpdump", "-U", "-Z", "root"));
+        if (!iface.startsWith("br")) {
+            cmd.addAll(List.of("-Q", "in"));
+        }
+        cmd.addAll(List.of("-ni", iface, "-w", file.toString(), filter));
+        Process p = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("tcpdump.log").toFile()).start();
         processes.add(p);
         await(Duration.ofSeconds(10), () -> Files.exists(file));
