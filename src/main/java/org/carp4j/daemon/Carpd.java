@@ -90,7 +90,7 @@ public final class Carpd implements Callable<Integer> {
 
     private int run(Path dir, StateFile store, StateDocument doc, HostNetwork host) throws Exception {
         Daemon daemon = new Daemon(store, doc, host,
-                (dev, receiver) -> new PcapLink(dev, "ip proto 112 or ip6 proto 112", receiver),
+                (dev, receiver) -> new PcapLink(dev, "ip proto 112 or ip6 proto 112 or (arp and arp[6:2] = 1)", receiver),
                 log, System::nanoTime);
         EventLoop loop = new EventLoop(System::nanoTime, daemon);
         daemon.attach(loop::post);

@@ -91,7 +91,9 @@ final class Daemon implements EventLoop.Timers {
     }
 
     void frame(String carpdev, byte[] frame) {
-        execute(engine.receive(carpdev, frame, clock.getAsLong()));
+        boolean arp = frame.length > 13 && frame[12] == 0x08 && frame[13] == 0x06;
+        execute(arp ? engine.arpRequest(carpdev, frame, clock.getAsLong())
+                : engine.receive(carpdev, frame, clock.getAsLong()));
     }
 
     /** The link watcher saw a carpdev appear, vanish or change carrier. */
@@ -246,7 +248,11 @@ final class Daemon implements EventLoop.Timers {
             return;
         }
         store.save(next);
+        boolean arpChanged = next.sysctls().arpbalance() != doc.sysctls().arpbalance();
         doc = next;
+        if (arpChanged) {
+            created.keySet().forEach(n -> host.kernelArp(n, doc.sysctls().arpbalance() == 0));
+        }
         refreshCarpdevs();
         syncHost();
         execute(engine.apply(doc.interfaces(), doc.sysctls(), doc.demote(), clock.getAsLong()));
@@ -299,6 +305,7 @@ final class Daemon implements EventLoop.Timers {
                     host.createCarpInterface(c.name(), c.carpdev(), MacAddress.virtual(c.vhid()),
                             c.addresses().stream().anyMatch(v -> !v.isIPv4()));
                     created.put(c.name(), e.getValue());
+                    host.kernelArp(c.name(), doc.sysctls().arpbalance() == 0);
                 } catch (IOException ex) {
                     log.error("host", c.name() + ": cannot create: " + ex.getMessage());
                 }

@@ -193,6 +193,51 @@ public final class CarpEngine {
         return out;
     }
 
+    /**
+     * net.inet.carp.arpbalance (FreeBSD 6): carp interfaces on one carpdev that share an address
+     * split the ARP requests for it. The request is answered by the interface at index
+     * (requester's IPv4 address as a number) mod (how many running interfaces hold the address),
+     * in vhid order, and only if that interface is MASTER here; the kernel stays silent.
+     */
+    public List<Action> arpRequest(String dev, byte[] frame, long now) {
+        if (sysctls.arpbalance() == 0) {
+            return List.of();
+        }
+        var req = org.carp4j.codec.Announcements.parseArpRequest(frame);
+        if (req.isEmpty()) {
+            return List.of();
+        }
+        List<VirtualHost> holders = balanced(dev, req.get().targetIp());
+        if (holders.isEmpty()) {
+            return List.of();
+        }
+        long index = Integer.toUnsignedLong(VipAddress.Inet.toInt(req.get().senderIp())) % holders.size();
+        VirtualHost chosen = holders.get((int) index);
+        if (chosen.state() != CarpState.MASTER) {
+            return List.of();
+        }
+        byte[] reply = org.carp4j.codec.Announcements.arpReply(org.carp4j.codec.MacAddress.virtual(chosen.config().vhid()),
+                (java.net.Inet4Address) req.get().targetIp(), req.get().senderMac(), req.get().senderIp());
+        return List.of(new Action.SendFrame(chosen.name(), dev, Action.FrameKind.ARP_REPLY, reply));
+    }
+
+    /** Running carp interfaces on dev holding address, in vhid order. */
+    List<VirtualHost> balanced(String dev, InetAddress address) {
+        return vhosts.values().stream()
+                .filter(v -> v.state() != CarpState.INIT && dev.equals(v.config().carpdev())
+                        && v.config().addresses().stream().anyMatch(a -> a.address().equals(address)))
+                .sorted(java.util.Comparator.comparingInt(v -> v.config().vhid()))
+                .toList();
+    }
+
+    /** With arpbalance on, an address shared by several carp interfaces is never announced: a
+     * gratuitous ARP would pull every client to one MAC and undo the balance. */
+    boolean sharedUnderBalance(VirtualHost v, InetAddress address) {
+        return sysctls.arpbalance() != 0 && vhosts.values().stream()
+                .filter(o -> o != v && v.config().carpdev() != null && v.config().carpdev().equals(o.config().carpdev()))
+                .anyMatch(o -> o.config().addresses().stream().anyMatch(a -> a.address().equals(address)));
+    }
+
     private record Accepted(VirtualHost vhost, InetAddress src, CarpHeader carp) {
     }
 

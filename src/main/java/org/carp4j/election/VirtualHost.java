@@ -272,6 +272,9 @@ final class VirtualHost {
     void announce(List<Action> out) {
         MacAddress mac = MacAddress.virtual(config.vhid());
         for (VipAddress a : config.addresses()) {
+            if (engine.sharedUnderBalance(this, a.address())) {
+                continue;
+            }
             if (a.address() instanceof Inet4Address v4) {
                 out.add(new Action.SendFrame(name(), config.carpdev(), FrameKind.GARP,
                         Announcements.gratuitousArp(mac, v4)));

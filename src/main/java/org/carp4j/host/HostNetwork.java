@@ -24,6 +24,9 @@ public interface HostNetwork {
 
     void destroyCarpInterface(String name) throws IOException;
 
+    /** Whether the kernel answers ARP on a carp interface (off while carpd balances ARP itself). */
+    void kernelArp(String name, boolean answer);
+
     /** Adds addresses; carpdevAddresses are the carpdev's own, to avoid a duplicate subnet route. */
     void addAddresses(String name, List<VipAddress> addresses, List<VipAddress> carpdevAddresses) throws IOException;
 

@@ -109,6 +109,11 @@ public final class IpCommandHost implements HostNetwork {
     }
 
     @Override
+    public void kernelArp(String name, boolean answer) {
+        sysctl("net/ipv4/conf/" + name + "/arp_ignore", answer ? "1" : "8");
+    }
+
+    @Override
     public void destroyCarpInterface(String name) throws IOException {
         if (Files.exists(Path.of("/sys/class/net", name))) {
             run("ip", "link", "del", name);
