@@ -92,7 +92,7 @@ public final class CarpShell implements Callable<Integer> {
         parser.setEofOnUnclosedQuote(true);
         LineReader reader = LineReaderBuilder.builder().appName("carpsh").terminal(terminal).parser(parser)
                 .completer(new ShellCompleter(this::carpInterfaces))
-                .variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), ".carpsh_history"))
+                .variable(LineReader.HISTORY_FILE, historyFile())
                 .variable(LineReader.SECONDARY_PROMPT_PATTERN, "> ")
                 .build();
         PrintStream out = new PrintStream(terminal.output(), true, StandardCharsets.UTF_8);
@@ -112,6 +112,12 @@ public final class CarpShell implements Callable<Integer> {
                 return 0;
             }
         }
+    }
+
+    /** ~/.carpsh_history, with ~ from $HOME as shells take it (Java's user.home ignores $HOME). */
+    static Path historyFile() {
+        String home = System.getenv("HOME");
+        return Path.of(home == null || home.isBlank() ? System.getProperty("user.home") : home, ".carpsh_history");
     }
 
     private List<String> carpInterfaces() {
