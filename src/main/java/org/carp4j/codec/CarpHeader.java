@@ -92,7 +92,7 @@ public record CarpHeader(int version, int type, int vhid, int advskew, int authl
 
     public static CarpHeader decode(byte[] data, int offset, int available) throws DecodeException {
         if (available < LENGTH || offset < 0 || offset + LENGTH > data.length) {
-            throw new DecodeException(DropReason.SHORT, available + " CARP bytes, need " + LENGTH);
+            throw new DecodeException(DropReason.SHORT, () -> available + " CARP bytes, need " + LENGTH);
         }
         ByteBuffer b = ByteBuffer.wrap(data, offset, LENGTH);
         int vt = b.get() & 0xff;

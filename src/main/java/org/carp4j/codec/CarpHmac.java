@@ -32,7 +32,7 @@ public final class CarpHmac {
 
     public static byte[] compute(byte[] key, int vhid, Collection<? extends InetAddress> addresses,
                                  byte[] counter, Variant variant) {
-        return hmac(key, message(vhid, addresses, counter, variant));
+        return new Keyed(key).compute(vhid, addresses, counter, variant);
     }
 
     public static byte[] compute(byte[] key, int vhid, Collection<? extends InetAddress> addresses,
@@ -43,13 +43,7 @@ public final class CarpHmac {
     /** True if the digest matches either accepted variant; compared in constant time. */
     public static boolean verify(byte[] key, int vhid, Collection<? extends InetAddress> addresses,
                                  byte[] counter, byte[] digest) {
-        byte[] all = compute(key, vhid, addresses, counter, Variant.ALL_ADDRESSES);
-        if (MessageDigest.isEqual(all, digest)) {
-            return true;
-        }
-        boolean hasLinkLocal = addresses.stream().anyMatch(CarpHmac::isLinkLocal6);
-        return hasLinkLocal && MessageDigest.isEqual(
-                compute(key, vhid, addresses, counter, Variant.WITHOUT_LINK_LOCAL), digest);
+        return new Keyed(key).verify(vhid, addresses, counter, digest);
     }
 
     /** The exact bytes fed to the HMAC. */
@@ -94,13 +88,43 @@ public final class CarpHmac {
         return a instanceof Inet6Address && a.isLinkLocalAddress();
     }
 
+    /**
+     * One group's HMAC with its key set up once: the receive path checks every advert (a flood of
+     * forged ones included), so it must not look up and initialise a Mac each time. Not thread-safe.
+     */
+    public static final class Keyed {
+        private final Mac mac;
+
+        public Keyed(byte[] key) {
+            try {
+                mac = Mac.getInstance("HmacSHA1");
+                // HMAC zero-pads short keys, so the 20 zero bytes BSD uses for "no password" equal
+                // an empty key; JCE refuses empty keys, so say it with zeros.
+                mac.init(new SecretKeySpec(key.length == 0 ? new byte[20] : key, "HmacSHA1"));
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA1 is part of every Java runtime", e);
+            }
+        }
+
+        public byte[] compute(int vhid, Collection<? extends InetAddress> addresses, byte[] counter, Variant variant) {
+            return mac.doFinal(message(vhid, addresses, counter, variant));
+        }
+
+        /** True if the digest matches either accepted variant; compared in constant time. */
+        public boolean verify(int vhid, Collection<? extends InetAddress> addresses, byte[] counter, byte[] digest) {
+            if (MessageDigest.isEqual(compute(vhid, addresses, counter, Variant.ALL_ADDRESSES), digest)) {
+                return true;
+            }
+            return addresses.stream().anyMatch(CarpHmac::isLinkLocal6)
+                    && MessageDigest.isEqual(compute(vhid, addresses, counter, Variant.WITHOUT_LINK_LOCAL), digest);
+        }
+    }
+
+    /** HMAC-SHA1 of any message (tests use it for the documented digests). */
     static byte[] hmac(byte[] key, byte[] message) {
         try {
             Mac mac = Mac.getInstance("HmacSHA1");
-            // HMAC zero-pads short keys, so the 20 zero bytes BSD uses for "no password" equal an
-            // empty key; JCE refuses empty keys, so say it with zeros.
-            byte[] k = key.length == 0 ? new byte[20] : key;
-            mac.init(new SecretKeySpec(k, "HmacSHA1"));
+            mac.init(new SecretKeySpec(key.length == 0 ? new byte[20] : key, "HmacSHA1"));
             return mac.doFinal(message);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA1 is part of every Java runtime", e);

@@ -98,7 +98,7 @@ public final class FrameCodec {
         }
         if (total < ihl || total > available) {
             throw new DecodeException(DropReason.SHORT,
-                    "IPv4 total length " + total + " but " + available + " bytes captured");
+                    () -> "IPv4 total length " + total + " but " + available + " bytes captured");
         }
         if (f[ip + 9] != (byte) PROTO_CARP) {
             throw new DecodeException(DropReason.MALFORMED, "IP protocol " + (f[ip + 9] & 0xff));

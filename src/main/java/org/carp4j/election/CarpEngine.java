@@ -247,35 +247,37 @@ public final class CarpEngine {
         }
         FrameCodec.IpView ip = FrameCodec.readIp(frame);
         if (ip.ttl() != 255) {
-            throw new DecodeException(DropReason.BAD_TTL, "TTL " + ip.ttl() + " from " + ip.src().getHostAddress());
+            throw new DecodeException(DropReason.BAD_TTL, () -> "TTL " + ip.ttl() + " from " + ip.src().getHostAddress());
         }
         CarpHeader h = ip.carp();
         if (!h.checksumValid()) {
-            throw new DecodeException(DropReason.BAD_CHECKSUM, "from " + ip.src().getHostAddress());
+            throw new DecodeException(DropReason.BAD_CHECKSUM, () -> "from " + ip.src().getHostAddress());
         }
         VirtualHost v = find(dev, h.vhid())
                 .orElseThrow(() -> new DecodeException(DropReason.UNKNOWN_VHID,
-                        "vhid " + h.vhid() + " from " + ip.src().getHostAddress()));
+                        () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress()));
         if (h.version() != CarpHeader.VERSION) {
             throw new DecodeException(DropReason.BAD_VERSION,
-                    "version " + h.version() + " from " + ip.src().getHostAddress());
+                    () -> "version " + h.version() + " from " + ip.src().getHostAddress());
         }
         if (!v.verify(h)) {
-            throw new DecodeException(DropReason.BAD_AUTH, "vhid " + h.vhid() + " from "
+            throw new DecodeException(DropReason.BAD_AUTH, () -> "vhid " + h.vhid() + " from "
                     + ip.src().getHostAddress() + " (check vhid, password and addresses)");
         }
         Carpdev cd = carpdevs.get(dev);
         if (v.ownsCounter(h.counter()) || (cd != null && cd.owns(ip.src()))) {
-            throw new DecodeException(DropReason.LOOP, "vhid " + h.vhid() + " from " + ip.src().getHostAddress());
+            throw new DecodeException(DropReason.LOOP, () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress());
         }
         return new Accepted(v, ip.src(), h);
     }
 
     private Optional<VirtualHost> find(String dev, int vhid) {
-        return vhosts.values().stream()
-                .filter(v -> v.state() != CarpState.INIT && v.config().vhid() == vhid
-                        && dev.equals(v.config().carpdev()))
-                .findFirst();
+        for (VirtualHost v : vhosts.values()) {
+            if (v.config().vhid() == vhid && v.state() != CarpState.INIT && dev.equals(v.config().carpdev())) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
     }
 
     // ---------------------------------------------------------------- reconciliation

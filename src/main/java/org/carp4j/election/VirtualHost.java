@@ -30,6 +30,7 @@ final class VirtualHost {
     private final CarpEngine engine;
     private VhostConfig config;
     private List<InetAddress> hashed;
+    private CarpHmac.Keyed hmac;
     private CarpState state = CarpState.INIT;
     private long advertDue = NEVER;
     private long masterDownDue = NEVER;
@@ -51,6 +52,7 @@ final class VirtualHost {
     void setConfig(VhostConfig c) {
         this.config = c;
         this.hashed = c.addresses().stream().map(VipAddress::address).toList();
+        this.hmac = new CarpHmac.Keyed(c.key());
     }
 
     VhostConfig config() {
@@ -74,7 +76,7 @@ final class VirtualHost {
     }
 
     boolean verify(CarpHeader h) {
-        return CarpHmac.verify(config.key(), config.vhid(), hashed, h.counterBytes(), h.hmac());
+        return hmac.verify(config.vhid(), hashed, h.counterBytes(), h.hmac());
     }
 
     int effectiveSkew() {
@@ -257,8 +259,8 @@ final class VirtualHost {
         lastSent = c;
         sentAny = true;
         byte[] counterBytes = java.nio.ByteBuffer.allocate(8).putLong(c).array();
-        byte[] hmac = CarpHmac.compute(config.key(), config.vhid(), hashed, counterBytes);
-        CarpHeader h = CarpHeader.advertisement(config.vhid(), advbase, advskew, engine.demote(), c, hmac);
+        byte[] digest = hmac.compute(config.vhid(), hashed, counterBytes, CarpHmac.Variant.ALL_ADDRESSES);
+        CarpHeader h = CarpHeader.advertisement(config.vhid(), advbase, advskew, engine.demote(), c, digest);
         AdvertFrame f = v4
                 ? new AdvertFrame(MacAddress.CARP_GROUP_V4, MacAddress.virtual(config.vhid()), src,
                     CarpEngine.GROUP_V4, 255, 0x10, engine.random().nextInt(0x10000), h)

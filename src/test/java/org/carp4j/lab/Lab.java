@@ -88,6 +88,11 @@ public final class Lab implements AutoCloseable {
         return id + "-sw";
     }
 
+    /** The switch namespace, for tools that watch the bridges. */
+    public String switchName() {
+        return switchNs();
+    }
+
     /** A host of the lab: its namespace, its carpd and its state directory. */
     public final class Host {
         public final int n;
@@ -194,7 +199,16 @@ public final class Lab implements AutoCloseable {
 
         public void signal(String sig) throws IOException, InterruptedException {
             // the launcher execs java, so the process we started is carpd itself
-            sh("kill", "-" + sig, Long.toString(carpd.pid()));
+            signal(carpd, sig);
+        }
+
+        public void signal(Process p, String sig) throws IOException, InterruptedException {
+            sh("kill", "-" + sig, Long.toString(p.pid()));
+        }
+
+        /** This host's LAN address. */
+        public String address() {
+            return "172.16.0." + n;
         }
 
         public Result carpconfig(String... args) throws IOException, InterruptedException {
@@ -250,7 +264,7 @@ public final class Lab implements AutoCloseable {
     }
 
     public record Result(int exit, String out, String err) {
-        static Result of(List<String> cmd) throws IOException, InterruptedException {
+        public static Result of(List<String> cmd) throws IOException, InterruptedException {
             Process p = new ProcessBuilder(cmd).start();
             p.getOutputStream().close();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
