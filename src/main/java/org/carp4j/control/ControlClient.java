@@ -15,6 +15,8 @@ import java.util.List;
 
 /** The commands' side of the control protocol. */
 public final class ControlClient {
+    /** The daemon's answer while all its connection slots are taken. */
+    public static final int BUSY = 75;
     private final Path stateDir;
 
     public ControlClient(Path stateDir) {
@@ -27,7 +29,28 @@ public final class ControlClient {
         return Path.of(env == null || env.isBlank() ? "/var/lib/carpd" : env);
     }
 
+    /**
+     * Sends one request. "Busy" (every connection slot taken, for example by clients that never
+     * finish their request) is retried for a few seconds: slots free up within the daemon's 2 s
+     * read limit.
+     */
     public Protocol.Response call(String op, List<String> args) {
+        long give = System.nanoTime() + 5_000_000_000L;
+        while (true) {
+            Protocol.Response r = once(op, args);
+            if (r.exit() != BUSY || System.nanoTime() > give) {
+                return r;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return r;
+            }
+        }
+    }
+
+    private Protocol.Response once(String op, List<String> args) {
         ControlFile cf;
         try {
             cf = ControlFile.read(stateDir);

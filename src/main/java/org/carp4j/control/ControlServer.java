@@ -58,7 +58,7 @@ public final class ControlServer implements AutoCloseable {
             try {
                 Socket s = socket.accept();
                 if (!slots.tryAcquire()) {
-                    reply(s, Protocol.Response.error(75, "carpd is busy, try again"));
+                    reply(s, Protocol.Response.error(ControlClient.BUSY, "carpd is busy, try again"));
                     s.close();
                     continue;
                 }
