@@ -59,6 +59,12 @@ public final class Sysctl {
                 }
                 continue;
             }
+            if (!full.startsWith(PREFIX)) {
+                if (leaves(full, stats).isEmpty()) {
+                    throw new CommandException("unknown oid '" + name + "'");
+                }
+                throw new CommandException("oid '" + full + "' isn't a leaf node");
+            }
             String shortName = full.substring(PREFIX.length());
             if (!WRITABLE.contains(shortName)) {
                 if (leaves(full, stats).isEmpty()) {

@@ -134,6 +134,10 @@ final class Daemon implements EventLoop.Timers {
         } catch (IOException e) {
             log.error("save", "cannot save " + store.path() + ": " + e.getMessage());
             return Protocol.Response.error(74, "cannot save configuration: " + e.getMessage() + " (nothing changed)");
+        } catch (RuntimeException e) {
+            // a bug, not bad input: say so, keep serving; nothing was saved before the failure
+            log.error("internal", r.op() + " failed: " + e);
+            return Protocol.Response.error(70, "internal error: " + e.getClass().getSimpleName() + " (see carpd's log)");
         }
     }
 

@@ -48,6 +48,9 @@ class SysctlTest {
         "stats.ipackets=0               | oid 'net.inet.carp.stats.ipackets' is read only",
         "preempt=1 bogus=1              | unknown oid 'bogus'",
         "-x                             | illegal option -- x",
+        "net.inet.carp=1                | oid 'net.inet.carp' isn't a leaf node",
+        "net=1                          | oid 'net' isn't a leaf node",
+        "stats=1                        | oid 'net.inet.carp.stats' is read only",
     })
     void refusedLikeSysctl(String line, String message) {
         assertEquals(message, assertThrows(CommandException.class, () -> run(line)).getMessage());
