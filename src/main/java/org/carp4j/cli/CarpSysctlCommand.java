@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
             "  carpsysctl [-n] name ...         read (a prefix lists the subtree)",
             "  carpsysctl [-w] name=value ...   write; prints name: old -> new",
             "  carpsysctl -a                    list everything, with the receive counters",
-            "Names: allow, preempt, log, arpbalance, and read-only stats.*; the net.inet.carp. prefix is optional."})
+            "Names: allow, preempt, log, arpbalance, replay, and read-only stats.*; the net.inet.carp. prefix is optional."})
 public final class CarpSysctlCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "NAME[=VALUE]")
     List<String> words = new ArrayList<>();

@@ -14,7 +14,8 @@ public enum DropReason {
     UNKNOWN_VHID("unknown vhid", "discarded for unknown vhid"),
     BAD_VERSION("bad version", "discarded packets with a bad version"),
     BAD_AUTH("bad authentication", "discarded for bad authentication"),
-    LOOP("own looped packet", "discarded as our own looped packet");
+    LOOP("own looped packet", "discarded as our own looped packet"),
+    REPLAY("replayed advert", "discarded as replays of an established peer's adverts");
 
     private final String label;
     private final String statsLine;

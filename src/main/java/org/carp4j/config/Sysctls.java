@@ -7,16 +7,22 @@ package org.carp4j.config;
  * @param preempt    1: a better backup takes over, and a dead carpdev fails the whole host over
  * @param log        0: state changes; 1: also dropped packets; 2: also accepted adverts
  * @param arpbalance 1: share one address between vhids, ARP answered by requester IP modulo count
+ * @param replay     1: send increasing counters and drop replayed adverts from established peers
  */
-public record Sysctls(int allow, int preempt, int log, int arpbalance) {
-    public static final Sysctls DEFAULTS = new Sysctls(1, 0, 0, 0);
+public record Sysctls(int allow, int preempt, int log, int arpbalance, int replay) {
+    public static final Sysctls DEFAULTS = new Sysctls(1, 0, 0, 0, 0);
+
+    public Sysctls(int allow, int preempt, int log, int arpbalance) {
+        this(allow, preempt, log, arpbalance, 0);
+    }
 
     public Sysctls with(String shortName, int value) {
         return switch (shortName) {
-            case "allow" -> new Sysctls(value, preempt, log, arpbalance);
-            case "preempt" -> new Sysctls(allow, value, log, arpbalance);
-            case "log" -> new Sysctls(allow, preempt, value, arpbalance);
-            case "arpbalance" -> new Sysctls(allow, preempt, log, value);
+            case "allow" -> new Sysctls(value, preempt, log, arpbalance, replay);
+            case "preempt" -> new Sysctls(allow, value, log, arpbalance, replay);
+            case "log" -> new Sysctls(allow, preempt, value, arpbalance, replay);
+            case "arpbalance" -> new Sysctls(allow, preempt, log, value, replay);
+            case "replay" -> new Sysctls(allow, preempt, log, arpbalance, value);
             default -> throw new IllegalArgumentException("unknown sysctl " + shortName);
         };
     }
@@ -27,6 +33,7 @@ public record Sysctls(int allow, int preempt, int log, int arpbalance) {
             case "preempt" -> preempt;
             case "log" -> log;
             case "arpbalance" -> arpbalance;
+            case "replay" -> replay;
             default -> throw new IllegalArgumentException("unknown sysctl " + shortName);
         };
     }

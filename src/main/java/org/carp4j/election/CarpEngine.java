@@ -268,6 +268,10 @@ public final class CarpEngine {
         if (v.ownsCounter(h.counter()) || (cd != null && cd.owns(ip.src()))) {
             throw new DecodeException(DropReason.LOOP, () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress());
         }
+        if (sysctls.replay() != 0 && !v.freshFrom(ip.src(), h.counter())) {
+            throw new DecodeException(DropReason.REPLAY, () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress()
+                    + " counter " + Long.toUnsignedString(h.counter()));
+        }
         return new Accepted(v, ip.src(), h);
     }
 
@@ -345,6 +349,10 @@ public final class CarpEngine {
 
     boolean suppressing() {
         return suppressing;
+    }
+
+    boolean replayProtection() {
+        return sysctls.replay() != 0;
     }
 
     boolean preempt() {

@@ -41,6 +41,7 @@ final class VirtualHost {
     private long counter;
     private long lastSent;
     private boolean sentAny;
+    private final ReplayGuard replay = new ReplayGuard();
     /** `state init` holds the interface in INIT until the administrator says otherwise. */
     private boolean heldInInit;
 
@@ -73,6 +74,11 @@ final class VirtualHost {
 
     boolean ownsCounter(long c) {
         return sentAny && c == lastSent;
+    }
+
+    /** With net.inet.carp.replay on: false if this authenticated advert replays an older one. */
+    boolean freshFrom(InetAddress src, long c) {
+        return replay.accept(src, c);
     }
 
     boolean verify(CarpHeader h) {
@@ -255,7 +261,16 @@ final class VirtualHost {
                     "no IPv6 address on " + config.carpdev() + " to send the IPv6 advert from"));
             return;
         }
-        long c = heardPeer ? ++counter : engine.random().nextLong();
+        long c;
+        if (engine.replayProtection()) {
+            // never go backwards (a guarding peer would drop us), but still follow a peer ahead
+            c = sentAny ? lastSent + 1 : engine.random().nextLong();
+            if (heardPeer && counter + 1 - c > 0) {
+                c = counter + 1;
+            }
+        } else {
+            c = heardPeer ? ++counter : engine.random().nextLong();
+        }
         lastSent = c;
         sentAny = true;
         byte[] counterBytes = java.nio.ByteBuffer.allocate(8).putLong(c).array();

@@ -33,6 +33,7 @@ import org.carp4j.host.IpCommandHost;
  *   at once, while an honest client keeps working; the saved file must not change.</li>
  * <li>{@code stream STATE_DIR START}: applies a deterministic stream of changes, printing
  *   "ACK i" after each acknowledged one, until killed (the kill -9 torture).</li>
+ * <li>{@code replay IFACE PCAP}: sends every frame of a capture again, as captured.</li>
  * </ul>
  * Prints one summary line; exits non-zero with a reason on the first violation.
  */
@@ -43,6 +44,7 @@ public final class Hostile {
             case "words" -> words(dir, Integer.parseInt(args[2]), Long.parseLong(args[3]));
             case "abuse" -> abuse(dir, Integer.parseInt(args[2]));
             case "stream" -> stream(dir, Integer.parseInt(args[2]));
+            case "replay" -> replay(args[1], Path.of(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -234,6 +236,18 @@ public final class Hostile {
         }
         System.out.printf("abuse: %d hostile connections in %d s; %d honest requests all served; state unchanged%n",
                 hostile.get(), seconds, served);
+    }
+
+    // ------------------------------------------------------------------ replay
+
+    static void replay(String dev, Path pcap) throws Exception {
+        List<byte[]> frames = org.carp4j.testing.Pcap.read(Files.newInputStream(pcap));
+        org.pcap4j.core.PcapHandle tx = new org.pcap4j.core.PcapHandle.Builder(dev).snaplen(128).timeoutMillis(10).build();
+        for (byte[] f : frames) {
+            tx.sendPacket(f);
+        }
+        tx.close();
+        System.out.println("replayed " + frames.size() + " frames");
     }
 
     // ------------------------------------------------------------------ stream
