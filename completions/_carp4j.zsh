@@ -26,7 +26,7 @@ _carpconfig() {
 }
 
 _carpsysctl() {
-    compadd -S '' net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.replay net.inet.carp.stats
+    compadd -S '' net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.replay net.inet.carp.garprefresh net.inet.carp.stats
     compadd -- -a -n -w
 }
 
@@ -34,6 +34,7 @@ case $service in
     carpconfig) _carpconfig ;;
     carpsysctl) _carpsysctl ;;
     carpd) _arguments '--state-dir[state directory]:directory:_files -/' '--port[control port]:port:' \
-        '--cleanup[remove what a killed carpd left]' '--check[check the state file]' '--help' '--version' ;;
+        '--metrics-port[Prometheus metrics port]:port:' \
+        '--cleanup[remove what a killed carpd left]' '--check[check the state file]:file:_files' '--help' '--version' ;;
     carpsh) _arguments '-c[run one line]:line:' '--help' '--version' ;;
 esac

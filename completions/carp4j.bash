@@ -39,7 +39,7 @@ _carpconfig() {
 
 _carpsysctl() {
     local cur=${COMP_WORDS[COMP_CWORD]}
-    local names="net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.replay net.inet.carp.stats"
+    local names="net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.replay net.inet.carp.garprefresh net.inet.carp.stats"
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "-a -n -w --help" -- "$cur")
     else
@@ -52,9 +52,9 @@ _carpd() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     case $prev in
         --state-dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
-        --port) COMPREPLY=(); return ;;
+        --port|--metrics-port) COMPREPLY=(); return ;;
     esac
-    mapfile -t COMPREPLY < <(compgen -W "--state-dir --port --cleanup --check --help --version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "--state-dir --port --metrics-port --cleanup --check --help --version" -- "$cur")
 }
 
 _carpsh() {

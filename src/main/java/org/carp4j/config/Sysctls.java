@@ -8,21 +8,23 @@ package org.carp4j.config;
  * @param log        0: state changes; 1: also dropped packets; 2: also accepted adverts
  * @param arpbalance 1: share one address between vhids, ARP answered by requester IP modulo count
  * @param replay     1: send increasing counters and drop replayed adverts from established peers
+ * @param garprefresh seconds between a master's periodic gratuitous ARP / NA; 0: only on takeover
  */
-public record Sysctls(int allow, int preempt, int log, int arpbalance, int replay) {
-    public static final Sysctls DEFAULTS = new Sysctls(1, 0, 0, 0, 0);
+public record Sysctls(int allow, int preempt, int log, int arpbalance, int replay, int garprefresh) {
+    public static final Sysctls DEFAULTS = new Sysctls(1, 0, 0, 0, 0, 0);
 
     public Sysctls(int allow, int preempt, int log, int arpbalance) {
-        this(allow, preempt, log, arpbalance, 0);
+        this(allow, preempt, log, arpbalance, 0, 0);
     }
 
     public Sysctls with(String shortName, int value) {
         return switch (shortName) {
-            case "allow" -> new Sysctls(value, preempt, log, arpbalance, replay);
-            case "preempt" -> new Sysctls(allow, value, log, arpbalance, replay);
-            case "log" -> new Sysctls(allow, preempt, value, arpbalance, replay);
-            case "arpbalance" -> new Sysctls(allow, preempt, log, value, replay);
-            case "replay" -> new Sysctls(allow, preempt, log, arpbalance, value);
+            case "allow" -> new Sysctls(value, preempt, log, arpbalance, replay, garprefresh);
+            case "preempt" -> new Sysctls(allow, value, log, arpbalance, replay, garprefresh);
+            case "log" -> new Sysctls(allow, preempt, value, arpbalance, replay, garprefresh);
+            case "arpbalance" -> new Sysctls(allow, preempt, log, value, replay, garprefresh);
+            case "replay" -> new Sysctls(allow, preempt, log, arpbalance, value, garprefresh);
+            case "garprefresh" -> new Sysctls(allow, preempt, log, arpbalance, replay, value);
             default -> throw new IllegalArgumentException("unknown sysctl " + shortName);
         };
     }
@@ -34,6 +36,7 @@ public record Sysctls(int allow, int preempt, int log, int arpbalance, int repla
             case "log" -> log;
             case "arpbalance" -> arpbalance;
             case "replay" -> replay;
+            case "garprefresh" -> garprefresh;
             default -> throw new IllegalArgumentException("unknown sysctl " + shortName);
         };
     }

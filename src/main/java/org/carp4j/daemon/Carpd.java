@@ -41,11 +41,17 @@ public final class Carpd implements Callable<Integer> {
             description = "Control port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (off unless given).")
+    Integer metricsPort;
+
     @Option(names = "--cleanup", description = "Remove what a killed carpd left on the host (its carp interfaces and their addresses), then exit.")
     boolean cleanup;
 
-    @Option(names = "--check", description = "Check the state file and report every problem, then exit.")
-    boolean check;
+    @Option(names = "--check", arity = "0..1", paramLabel = "FILE", fallbackValue = "",
+            description = "Check the state file (or FILE, one prepared by hand), report every problem with its place"
+                    + " in the document, and exit: 0 valid, 78 invalid, 74 unreadable.")
+    String check;
 
     private final Log log = new Log(System.err);
 
@@ -65,6 +71,9 @@ public final class Carpd implements Callable<Integer> {
                     : "carpd: removed " + String.join(" ", removed));
             return 0;
         }
+        if (check != null) {
+            return check(check.isEmpty() ? store.path() : Path.of(check));
+        }
         StateDocument doc;
         try {
             doc = store.load();
@@ -77,15 +86,25 @@ public final class Carpd implements Callable<Integer> {
             System.err.println("carpd: " + store.path() + ": " + e.getMessage());
             return EX_IOERR;
         }
-        if (check) {
-            System.out.println("carpd: " + store.path() + ": ok (" + doc.interfaces().size() + " interfaces)");
-            return 0;
-        }
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         for (String leftover : host.cleanup()) {
             log.warn("cleanup", "removed " + leftover + " left behind by a previous carpd");
         }
         return run(dir, store, doc, host);
+    }
+
+    private static int check(Path file) {
+        try {
+            StateDocument doc = StateFile.parse(file, Files.readAllBytes(file));
+            System.out.println("carpd: " + file + ": valid (" + doc.interfaces().size() + " carp interfaces)");
+            return 0;
+        } catch (StateFile.InvalidStateException e) {
+            e.problems().forEach(p -> System.out.println("carpd: " + file + ": " + p));
+            return EX_CONFIG;
+        } catch (IOException e) {
+            System.out.println("carpd: " + file + ": cannot read: " + e.getMessage());
+            return EX_IOERR;
+        }
     }
 
     private int run(Path dir, StateFile store, StateDocument doc, HostNetwork host) throws Exception {
@@ -121,6 +140,12 @@ public final class Carpd implements Callable<Integer> {
         }
         new ControlFile(server.port(), credential.token()).write(dir);
         log.info("control", "listening on 127.0.0.1:" + server.port());
+        com.sun.net.httpserver.HttpServer metrics = null;
+        if (metricsPort != null) {
+            metrics = MetricsServer.start(metricsPort, () -> loop.call(daemon::metrics, 5_000));
+            log.info("metrics", "serving http://127.0.0.1:" + metrics.getAddress().getPort() + "/metrics");
+        }
+        com.sun.net.httpserver.HttpServer metricsServer = metrics;
 
         ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "link-watch");
@@ -134,6 +159,9 @@ public final class Carpd implements Callable<Integer> {
             log.info("stop", "stopping: masters bow out and release their addresses");
             watcher.shutdownNow();
             server.close();
+            if (metricsServer != null) {
+                metricsServer.stop(0);
+            }
             try {
                 loop.call(() -> {
                     daemon.stop();

@@ -45,6 +45,7 @@ final class Daemon implements EventLoop.Timers {
     private final Map<String, Link> open = new HashMap<>();
     private final Map<String, String> created = new HashMap<>();
     private final Map<String, Carpdev> carpdevs = new HashMap<>();
+    private final Map<String, Long> transitions = new HashMap<>();
     private StateDocument doc;
     /** Hands work to the event loop; captured frames arrive on capture threads. */
     private java.util.function.Consumer<Runnable> loop = Runnable::run;
@@ -117,6 +118,11 @@ final class Daemon implements EventLoop.Timers {
         Set<String> s = new TreeSet<>();
         doc.interfaces().stream().map(VhostConfig::carpdev).filter(d -> d != null).forEach(s::add);
         return s;
+    }
+
+    /** The Prometheus page; runs on the loop like everything else, so it is never stale. */
+    String metrics() {
+        return Metrics.render(doc, engine::state, transitions, engine.stats());
     }
 
     // ------------------------------------------------------------------ control requests
@@ -371,6 +377,7 @@ final class Daemon implements EventLoop.Timers {
                     log.line("error", r.ifname(), 0, "address", "cannot remove addresses: " + e.getMessage(), "");
                 }
             } else if (a instanceof Action.StateChange sc) {
+                transitions.merge(sc.ifname(), 1L, Long::sum);
                 log.line(sc.to() == CarpState.MASTER || sc.from() == CarpState.MASTER ? "warning" : "info",
                         sc.ifname(), sc.vhid(), "state", sc.toString(),
                         " from=" + sc.from() + " to=" + sc.to());

@@ -48,7 +48,7 @@ public final class CarpEngine {
      */
     public List<Action> apply(Collection<VhostConfig> configs, Sysctls newSysctls, int newDemote, long now) {
         List<Action> out = new ArrayList<>();
-        boolean timingChanged = newDemote != demote;
+        boolean timingChanged = newDemote != demote || newSysctls.garprefresh() != sysctls.garprefresh();
         sysctls = newSysctls;
         demote = Math.max(0, Math.min(255, newDemote));
         Map<String, VhostConfig> wanted = new LinkedHashMap<>();
@@ -349,6 +349,10 @@ public final class CarpEngine {
 
     boolean suppressing() {
         return suppressing;
+    }
+
+    int garpRefresh() {
+        return sysctls.garprefresh();
     }
 
     boolean replayProtection() {

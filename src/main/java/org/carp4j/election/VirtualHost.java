@@ -34,6 +34,8 @@ final class VirtualHost {
     private CarpState state = CarpState.INIT;
     private long advertDue = NEVER;
     private long masterDownDue = NEVER;
+    /** Next periodic re-announcement while MASTER (net.inet.carp.garprefresh), or NEVER. */
+    private long refreshDue = NEVER;
     /** Adverts still to send before the delayed second gratuitous ARP (0 = none pending). */
     private int delayedAnnounce;
     /** ucarp/FreeBSD counter: random until a peer is heard, then the peer's value + 1, + 1, ... */
@@ -69,7 +71,12 @@ final class VirtualHost {
     }
 
     long nextDeadline() {
-        return Math.min(advertDue, masterDownDue);
+        return Math.min(Math.min(advertDue, masterDownDue), refreshDue);
+    }
+
+    private void armRefresh(long now) {
+        int every = engine.garpRefresh();
+        refreshDue = state == CarpState.MASTER && every > 0 ? now + every * Interval.SECOND : NEVER;
     }
 
     boolean ownsCounter(long c) {
@@ -106,6 +113,7 @@ final class VirtualHost {
         }
         state = CarpState.BACKUP;
         advertDue = NEVER;
+        refreshDue = NEVER;
         delayedAnnounce = 0;
         masterDownDue = now + masterDown();
         if (from != CarpState.BACKUP) {
@@ -123,6 +131,7 @@ final class VirtualHost {
         announce(out);
         delayedAnnounce = 2;
         advertDue = now + interval();
+        armRefresh(now);
     }
 
     /** Leaves the election: a MASTER first bows out so peers take over at once. */
@@ -136,6 +145,7 @@ final class VirtualHost {
         }
         state = CarpState.INIT;
         advertDue = NEVER;
+        refreshDue = NEVER;
         masterDownDue = NEVER;
         delayedAnnounce = 0;
         if (from != CarpState.INIT) {
@@ -162,6 +172,11 @@ final class VirtualHost {
     // ---------------------------------------------------------------- events
 
     void tick(long now, List<Action> out) {
+        if (state == CarpState.MASTER && now >= refreshDue) {
+            announce(out); // keep switches' and hosts' tables fresh (net.inet.carp.garprefresh)
+            int every = engine.garpRefresh();
+            refreshDue = every > 0 ? refreshDue + every * Interval.SECOND : NEVER;
+        }
         if (state == CarpState.BACKUP && now >= masterDownDue) {
             becomeMaster(now, "master timed out", out);
         } else if (state == CarpState.MASTER && now >= advertDue) {
@@ -322,6 +337,7 @@ final class VirtualHost {
 
     /** advbase/advskew/demotion changed: re-arm timers, and tell peers at once if MASTER. */
     void timingChanged(long now, List<Action> out) {
+        armRefresh(now);
         if (state == CarpState.MASTER) {
             sendAdverts(config.advbase(), effectiveSkew(), out);
             advertDue = now + interval();

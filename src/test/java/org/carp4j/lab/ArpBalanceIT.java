@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,16 +12,8 @@ import org.junit.jupiter.api.Test;
  * vhid 1, so the clients' traffic splits between the firewalls; when fw1 dies its clients keep the
  * same MAC, which fw2 now holds.
  */
-class ArpBalanceIT {
+class ArpBalanceIT extends LabTest {
     static final String VIP = "172.16.0.100";
-    private Lab lab;
-
-    @AfterEach
-    void teardown() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
 
     @Test
     void clientsSplitBetweenTheMastersAndSurviveAFailover() throws Exception {

@@ -9,16 +9,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** carpsh on a real terminal (tmux): completion from the daemon, continuation lines, history. */
-class CarpshInteractiveIT {
-    private Lab lab;
+class CarpshInteractiveIT extends LabTest {
     private final String session = "carpsh" + ProcessHandle.current().pid();
 
     @AfterEach
-    void teardown() throws Exception {
+    void closeTerminal() throws Exception {
         Lab.Result.of(List.of("tmux", "kill-session", "-t", session));
-        if (lab != null) {
-            lab.close();
-        }
     }
 
     private void keys(String... keys) throws Exception {

@@ -8,23 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * carpd on a real (namespaced) segment: two daemons, a third host as the client, real frames,
  * real addresses. Needs root.
  */
-class DaemonIT {
+class DaemonIT extends LabTest {
     static final String VIP = "172.16.0.100";
-    private Lab lab;
-
-    @AfterEach
-    void teardown() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
 
     /** Handbook 28.4 on h2 (the backup, advskew 100); h1 is the same group with advskew 0. */
     private void pair(String... h1Sysctls) throws Exception {

@@ -7,24 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The FreeBSD handbook's CARP chapter on a real segment: fw1 = h1, fw2 = h2, a client h3, LAN on
  * em0 and WAN on em1. The configuration is pasted into carpsh exactly as the handbook prints it.
  */
-class HandbookIT {
+class HandbookIT extends LabTest {
     static final String LAN_VIP = "172.16.0.100";
     static final String WAN_VIP = "192.0.2.100";
-    private Lab lab;
-
-    @AfterEach
-    void teardown() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
 
     static String page(String advskew) {
         String skew = advskew.isEmpty() ? "" : "advskew " + advskew + " ";

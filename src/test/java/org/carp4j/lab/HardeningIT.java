@@ -17,7 +17,6 @@ import org.carp4j.commands.Ifconfig;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
 import org.carp4j.fuzz.Hostile;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,15 +24,7 @@ import org.junit.jupiter.api.Test;
  * clients, and kill -9 at random moments while changes stream in. Sizes come from the environment
  * (CARP4J_WORDS, CARP4J_ABUSE_SECONDS, CARP4J_KILLS) so a longer run by hand is the same test.
  */
-class HardeningIT {
-    private Lab lab;
-
-    @AfterEach
-    void teardown() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
+class HardeningIT extends LabTest {
 
     static int env(String name, int dflt) {
         return Integer.parseInt(System.getenv().getOrDefault(name, Integer.toString(dflt)));
@@ -86,7 +77,7 @@ class HardeningIT {
 
     @Test
     void killMinus9AtRandomMomentsLosesNothingAcknowledged() throws Exception {
-        int kills = env("CARP4J_KILLS", 60);
+        int kills = env("CARP4J_KILLS", 200);
         lab = Lab.create(1, false);
         var h = lab.h(1);
         Random random = new Random(9);

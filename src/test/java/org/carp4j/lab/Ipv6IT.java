@@ -7,21 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** A dual-stack group on a real segment: IPv6 adverts, neighbour advertisements, failover. */
-class Ipv6IT {
+class Ipv6IT extends LabTest {
     static final String VIP6 = "2001:db8::100";
     static final String VIP4 = "172.16.0.100";
-    private Lab lab;
-
-    @AfterEach
-    void teardown() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
 
     @Test
     void dualStackGroupElectsAdvertisesOnBothFamiliesAndFailsOver() throws Exception {

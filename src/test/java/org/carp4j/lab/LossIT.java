@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,15 +12,7 @@ import org.junit.jupiter.api.Test;
  * but loss caused. Behaviour is asserted (one master per group at the end); the counts are reported.
  * CARP4J_LOSS_SECONDS sets the duration (default 120).
  */
-class LossIT {
-    private Lab lab;
-
-    @AfterEach
-    void teardown() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
+class LossIT extends LabTest {
 
     private static long count(String log, String what) {
         return log.lines().filter(l -> l.contains(what)).count();

@@ -9,23 +9,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.carp4j.fuzz.Hostile;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * An attacker on the segment (h3) captured fw1's bow-out advert during a maintenance `down` and
  * replays it later to pull the address to fw2. With net.inet.carp.replay=1 fw2 drops it.
  */
-class ReplayIT {
+class ReplayIT extends LabTest {
     static final String VIP = "172.16.0.100";
-    private Lab lab;
-
-    @AfterEach
-    void teardown() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
 
     private static long count(String log, String what) {
         return log.lines().filter(l -> l.contains(what)).count();

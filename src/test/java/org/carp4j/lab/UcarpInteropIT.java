@@ -7,20 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** carpd and the real ucarp (Debian's package) in one group on one segment, both ways round. */
-class UcarpInteropIT {
+class UcarpInteropIT extends LabTest {
     static final String VIP = "172.16.0.100";
-    private Lab lab;
-
-    @AfterEach
-    void teardown() {
-        if (lab != null) {
-            lab.close();
-        }
-    }
 
     private Lab.Result carp(Lab.Host h, String... words) throws Exception {
         Lab.Result r = h.carpconfig(words);

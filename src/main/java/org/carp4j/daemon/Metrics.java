@@ -1,0 +1,59 @@
+package org.carp4j.daemon;
+
+import java.util.Map;
+import org.carp4j.config.StateDocument;
+import org.carp4j.config.VhostConfig;
+import org.carp4j.election.CarpState;
+import org.carp4j.election.ReceiveStats;
+
+/** The Prometheus text exposition (format 0.0.4) of what carpd knows, built from its live state. */
+final class Metrics {
+    private Metrics() {
+    }
+
+    interface States {
+        CarpState state(String ifname);
+    }
+
+    static String render(StateDocument doc, States states, Map<String, Long> transitions, ReceiveStats stats) {
+        StringBuilder b = new StringBuilder(4096);
+        header(b, "carp_state", "gauge", "1 for the state each carp interface is in, 0 for the others");
+        for (VhostConfig c : doc.interfaces()) {
+            CarpState now = states.state(c.name());
+            for (CarpState s : CarpState.values()) {
+                b.append("carp_state{interface=\"").append(c.name()).append("\",vhid=\"").append(c.vhid())
+                        .append("\",state=\"").append(s).append("\"} ").append(s == now ? 1 : 0).append('\n');
+            }
+        }
+        header(b, "carp_transitions_total", "counter", "state changes since carpd started");
+        for (VhostConfig c : doc.interfaces()) {
+            b.append("carp_transitions_total{interface=\"").append(c.name()).append("\"} ")
+                    .append(transitions.getOrDefault(c.name(), 0L)).append('\n');
+        }
+        header(b, "carp_advskew", "gauge", "configured advskew");
+        for (VhostConfig c : doc.interfaces()) {
+            b.append("carp_advskew{interface=\"").append(c.name()).append("\"} ").append(c.advskew()).append('\n');
+        }
+        Map<String, Long> s = stats.snapshot();
+        header(b, "carp_adverts_sent_total", "counter", "advertisements sent");
+        b.append("carp_adverts_sent_total{family=\"ipv4\"} ").append(s.get("opackets")).append('\n');
+        b.append("carp_adverts_sent_total{family=\"ipv6\"} ").append(s.get("opackets6")).append('\n');
+        header(b, "carp_packets_received_total", "counter", "CARP packets received");
+        b.append("carp_packets_received_total{family=\"ipv4\"} ").append(s.get("ipackets")).append('\n');
+        b.append("carp_packets_received_total{family=\"ipv6\"} ").append(s.get("ipackets6")).append('\n');
+        header(b, "carp_adverts_accepted_total", "counter", "advertisements that passed every check");
+        b.append("carp_adverts_accepted_total ").append(s.get("accepted")).append('\n');
+        header(b, "carp_drops_total", "counter", "received packets dropped, by reason");
+        for (var e : stats.dropsByReason().entrySet()) {
+            b.append("carp_drops_total{reason=\"").append(e.getKey().statName()).append("\"} ").append(e.getValue()).append('\n');
+        }
+        header(b, "carp_demote", "gauge", "the carp group's demote counter (carpconfig -g carp)");
+        b.append("carp_demote ").append(doc.demote()).append('\n');
+        return b.toString();
+    }
+
+    private static void header(StringBuilder b, String name, String type, String help) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+}
