@@ -2,6 +2,7 @@ package org.carp4j.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.carp4j.codec.MacAddress;
 import org.carp4j.commands.CommandException;
@@ -41,14 +43,14 @@ final class Daemon implements EventLoop.Timers {
     private final LinkOpener links;
     private final Log log;
     private final LongSupplier clock;
-    private final CarpEngine engine = new CarpEngine(new java.security.SecureRandom());
+    private final CarpEngine engine = new CarpEngine(new SecureRandom());
     private final Map<String, Link> open = new HashMap<>();
     private final Map<String, String> created = new HashMap<>();
     private final Map<String, Carpdev> carpdevs = new HashMap<>();
     private final Map<String, Long> transitions = new HashMap<>();
     private StateDocument doc;
     /** Hands work to the event loop; captured frames arrive on capture threads. */
-    private java.util.function.Consumer<Runnable> loop = Runnable::run;
+    private Consumer<Runnable> loop = Runnable::run;
 
     Daemon(StateFile store, StateDocument doc, HostNetwork host, LinkOpener links, Log log, LongSupplier clock) {
         this.store = store;
@@ -59,7 +61,7 @@ final class Daemon implements EventLoop.Timers {
         this.clock = clock;
     }
 
-    void attach(java.util.function.Consumer<Runnable> poster) {
+    void attach(Consumer<Runnable> poster) {
         this.loop = poster;
     }
 
