@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.carp4j.config.Limits;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.VhostConfig;
@@ -19,10 +20,23 @@ import org.carp4j.election.CarpState;
  * keywords in any order and any subset, applied together or not at all.
  */
 public final class Ifconfig {
-    private final List<HostInterface> host;
+    private final Supplier<List<HostInterface>> hostLookup;
+    private List<HostInterface> host;
 
     public Ifconfig(List<HostInterface> host) {
-        this.host = host;
+        this(() -> host);
+    }
+
+    /** The host's interfaces are asked for only by the words that need them (carpdev, subnets). */
+    public Ifconfig(Supplier<List<HostInterface>> host) {
+        this.hostLookup = host;
+    }
+
+    private List<HostInterface> host() {
+        if (host == null) {
+            host = hostLookup.get();
+        }
+        return host;
     }
 
     public IfconfigRequest parse(StateDocument doc, String ifname, List<String> words) throws CommandException {
@@ -70,7 +84,7 @@ public final class Ifconfig {
                 case "-pass" -> c = c.withPassword("");
                 case "carpdev" -> {
                     String d = in.argument("carpdev");
-                    if (host.stream().noneMatch(h -> h.name().equals(d))) {
+                    if (host().stream().noneMatch(h -> h.name().equals(d))) {
                         throw new CommandException("carpdev " + d + ": no such interface");
                     }
                     c = c.withCarpdev(d);
@@ -115,7 +129,7 @@ public final class Ifconfig {
     /** The handbook rule: the physical interface whose IPv4 subnet holds the carp address. */
     private String carpdevBySubnet(VhostConfig c) throws CommandException {
         for (VipAddress vip : c.addresses()) {
-            for (HostInterface h : host) {
+            for (HostInterface h : host()) {
                 if (h.addresses().stream().anyMatch(a -> a.isIPv4() == vip.isIPv4() && a.contains(vip.address()))) {
                     return h.name();
                 }

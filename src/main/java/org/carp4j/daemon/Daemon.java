@@ -2,6 +2,7 @@ package org.carp4j.daemon;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,6 +15,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.carp4j.codec.MacAddress;
 import org.carp4j.commands.CommandException;
+import org.carp4j.commands.HostInterface;
 import org.carp4j.commands.Ifconfig;
 import org.carp4j.commands.IfconfigRequest;
 import org.carp4j.commands.InterfaceView;
@@ -142,6 +144,8 @@ final class Daemon implements EventLoop.Timers {
         } catch (IOException e) {
             log.error("save", "cannot save " + store.path() + ": " + e.getMessage());
             return Protocol.Response.error(74, "cannot save configuration: " + e.getMessage() + " (nothing changed)");
+        } catch (UncheckedIOException e) {
+            return Protocol.Response.error(74, "cannot list the host's interfaces: " + e.getCause().getMessage());
         } catch (RuntimeException e) {
             // a bug, not bad input: say so, keep serving; nothing was saved before the failure
             log.error("internal", r.op() + " failed: " + e);
@@ -179,7 +183,7 @@ final class Daemon implements EventLoop.Timers {
             }
         }
         String ifname = a.get(0);
-        IfconfigRequest req = new Ifconfig(host.interfaces()).parse(doc, ifname, a.subList(1, a.size()));
+        IfconfigRequest req = new Ifconfig(this::hostInterfaces).parse(doc, ifname, a.subList(1, a.size()));
         if (req.display()) {
             return show(List.of(doc.find(ifname).orElseThrow()), json);
         }
@@ -192,6 +196,14 @@ final class Daemon implements EventLoop.Timers {
             }
         }
         return Protocol.Response.ok("");
+    }
+
+    private List<HostInterface> hostInterfaces() {
+        try {
+            return host.interfaces();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private Protocol.Response group(List<String> a) throws CommandException, IOException {
