@@ -34,7 +34,9 @@ case $service in
     carpconfig) _carpconfig ;;
     carpsysctl) _carpsysctl ;;
     carpd) _arguments '--state-dir[state directory]:directory:_files -/' '--port[control port]:port:' \
-        '--metrics-port[Prometheus metrics port]:port:' \
+        '--metrics-port[Prometheus metrics port]:port:' '--hooks-dir[state-change hooks]:directory:_files -/' \
+        '--upscript[run on becoming MASTER]:file:_files' '--downscript[run on leaving MASTER]:file:_files' \
+        '--hook-timeout[seconds per hook]:seconds:' \
         '--cleanup[remove what a killed carpd left]' '--check[check the state file]:file:_files' '--help' '--version' ;;
     carpsh) _arguments '-c[run one line]:line:' '--help' '--version' ;;
 esac

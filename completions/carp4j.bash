@@ -51,10 +51,11 @@ _carpsysctl() {
 _carpd() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     case $prev in
-        --state-dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
-        --port|--metrics-port) COMPREPLY=(); return ;;
+        --state-dir|--hooks-dir) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return ;;
+        --upscript|--downscript) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+        --port|--metrics-port|--hook-timeout) COMPREPLY=(); return ;;
     esac
-    mapfile -t COMPREPLY < <(compgen -W "--state-dir --port --metrics-port --cleanup --check --help --version" -- "$cur")
+    mapfile -t COMPREPLY < <(compgen -W "--state-dir --port --metrics-port --hooks-dir --upscript --downscript --hook-timeout --cleanup --check --help --version" -- "$cur")
 }
 
 _carpsh() {

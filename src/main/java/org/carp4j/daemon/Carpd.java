@@ -45,6 +45,20 @@ public final class Carpd implements Callable<Integer> {
             description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (off unless given).")
     Integer metricsPort;
 
+    @Option(names = "--hooks-dir", paramLabel = "DIR",
+            description = "Executables run on every state change, in name order (default: STATE_DIR/hooks.d).")
+    Path hooksDir;
+
+    @Option(names = "--upscript", paramLabel = "FILE", description = "ucarp-style: run as FILE CARPDEV ADDRESS on becoming MASTER.")
+    Path upscript;
+
+    @Option(names = "--downscript", paramLabel = "FILE", description = "ucarp-style: run as FILE CARPDEV ADDRESS on leaving MASTER.")
+    Path downscript;
+
+    @Option(names = "--hook-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "Time limit of each hook run (default: ${DEFAULT-VALUE}).")
+    int hookTimeout;
+
     @Option(names = "--cleanup", description = "Remove what a killed carpd left on the host (its carp interfaces and their addresses), then exit.")
     boolean cleanup;
 
@@ -113,6 +127,9 @@ public final class Carpd implements Callable<Integer> {
                 log, System::nanoTime);
         EventLoop loop = new EventLoop(System::nanoTime, daemon);
         daemon.attach(loop::post);
+        Hooks hooks = new Hooks(new Hooks.Options(hooksDir != null ? hooksDir : dir.resolve("hooks.d"), upscript,
+                downscript, Math.max(1, hookTimeout) * 1000L), log);
+        daemon.hooks(hooks);
         loop.start();
         loop.call(() -> {
             daemon.start();
@@ -171,6 +188,7 @@ public final class Carpd implements Callable<Integer> {
             } catch (Exception e) {
                 log.error("stop", String.valueOf(e));
             }
+            hooks.drain();
             ControlFile.remove(dir);
             done.countDown();
         };

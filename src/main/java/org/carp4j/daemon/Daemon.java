@@ -50,6 +50,7 @@ final class Daemon implements EventLoop.Timers {
     private final Map<String, String> created = new HashMap<>();
     private final Map<String, Carpdev> carpdevs = new HashMap<>();
     private final Map<String, Long> transitions = new HashMap<>();
+    private Hooks hooks;
     private StateDocument doc;
     /** Hands work to the event loop; captured frames arrive on capture threads. */
     private Consumer<Runnable> loop = Runnable::run;
@@ -65,6 +66,10 @@ final class Daemon implements EventLoop.Timers {
 
     void attach(Consumer<Runnable> poster) {
         this.loop = poster;
+    }
+
+    void hooks(Hooks h) {
+        this.hooks = h;
     }
 
     /** Rebuilds everything the saved configuration describes. */
@@ -392,6 +397,10 @@ final class Daemon implements EventLoop.Timers {
                 }
             } else if (a instanceof Action.StateChange sc) {
                 transitions.merge(sc.ifname(), 1L, Long::sum);
+                if (hooks != null) {
+                    VhostConfig c = doc.find(sc.ifname()).orElse(null);
+                    hooks.transition(sc, c == null ? null : c.carpdev(), c == null ? List.of() : c.addresses());
+                }
                 log.line(sc.to() == CarpState.MASTER || sc.from() == CarpState.MASTER ? "warning" : "info",
                         sc.ifname(), sc.vhid(), "state", sc.toString(),
                         " from=" + sc.from() + " to=" + sc.to());

@@ -54,7 +54,7 @@ class BashCompletionTest {
         "'carpconfig -g carp '|'-carpdemote carpdemote'",
         "'carpsysctl net.inet.carp.p'|'net.inet.carp.preempt'",
         "'carpsysctl -'|'--help -a -n -w'",
-        "'carpd --'|'--check --cleanup --help --metrics-port --port --state-dir --version'",
+        "'carpd --'|'--check --cleanup --downscript --help --hook-timeout --hooks-dir --metrics-port --port --state-dir --upscript --version'",
     })
     void completes(String line, String expected) throws Exception {
         assertEquals(expected, complete(line));
