@@ -12,7 +12,7 @@ import org.carp4j.config.Sysctls;
  */
 public final class Sysctl {
     public static final String PREFIX = "net.inet.carp.";
-    public static final List<String> WRITABLE = List.of("allow", "preempt", "log", "arpbalance", "replay", "garprefresh");
+    public static final List<String> WRITABLE = Sysctls.NAMES;
 
     /** What a sysctl line did: the new sysctls (maybe unchanged) and the lines to print. */
     public record Result(Sysctls sysctls, List<String> lines) {

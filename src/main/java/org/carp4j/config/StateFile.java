@@ -115,7 +115,7 @@ public final class StateFile {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", StateDocument.FORMAT_VERSION);
         ObjectNode sys = root.putObject("sysctl");
-        for (String k : List.of("allow", "preempt", "log", "arpbalance", "replay", "garprefresh")) {
+        for (String k : Sysctls.NAMES) {
             sys.put(k, doc.sysctls().get(k));
         }
         root.putObject("groups").putObject("carp").put("demote", doc.demote());

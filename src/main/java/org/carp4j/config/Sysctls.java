@@ -1,5 +1,7 @@
 package org.carp4j.config;
 
+import java.util.List;
+
 /**
  * The net.inet.carp.* knobs (PROTOCOL.md §0, §4).
  *
@@ -12,6 +14,8 @@ package org.carp4j.config;
  */
 public record Sysctls(int allow, int preempt, int log, int arpbalance, int replay, int garprefresh) {
     public static final Sysctls DEFAULTS = new Sysctls(1, 0, 0, 0, 0, 0);
+    /** The names under net.inet.carp, in the order sysctl -a and the state file list them. */
+    public static final List<String> NAMES = List.of("allow", "preempt", "log", "arpbalance", "replay", "garprefresh");
 
     public Sysctls(int allow, int preempt, int log, int arpbalance) {
         this(allow, preempt, log, arpbalance, 0, 0);

@@ -385,16 +385,6 @@ public final class CarpEngine {
 
     // ---------------------------------------------------------------- views
 
-    /** What `carpconfig` displays of one interface's running state. */
-    public record Status(String name, CarpState state, int effectiveSkew, int demote) {
-    }
-
-    public Optional<Status> status(String name) {
-        VirtualHost v = vhosts.get(name);
-        return v == null ? Optional.empty()
-                : Optional.of(new Status(name, v.state(), v.effectiveSkew(), demote));
-    }
-
     public CarpState state(String name) {
         VirtualHost v = vhosts.get(name);
         return v == null ? null : v.state();

@@ -64,8 +64,4 @@ final class ReplayGuard {
         }
         return false;
     }
-
-    void forget() {
-        peers.clear();
-    }
 }
