@@ -44,7 +44,9 @@ class LossIT extends LabTest {
         long dropped = lab.lossDrops();
         System.out.printf("10%% loss for %d s (%d frames dropped): spurious transitions carpd %d, ucarp %d"
                 + " (both pairs advskew 0/100)%n", seconds, dropped, carpd, ucarp);
-        assertTrue(dropped > seconds / 2, "the loss was real: " + dropped + " frames dropped");
+        // ~6 adverts/s cross the bridge, so 10% drops ~0.6 per second (sd ~0.07/s over 120 s);
+        // a quarter per second proves the rule was applied without flaking on chance.
+        assertTrue(dropped > seconds / 4, "the loss was real: " + dropped + " frames dropped");
 
         assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> lab.h(1).holds("172.16.0.100") ^ lab.h(2).holds("172.16.0.100")),
                 "one master of vhid 1 at the end");
