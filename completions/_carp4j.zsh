@@ -8,7 +8,7 @@ _carp4j_host_interfaces() {
 
 _carpconfig() {
     local -a keywords
-    keywords=(create destroy up down vhid pass -pass carpdev -carpdev advbase advskew state inet inet6 alias -alias netmask prefixlen --json)
+    keywords=(create destroy up down vhid pass -pass carpdev -carpdev carppeer -carppeer advbase advskew state inet inet6 alias -alias netmask prefixlen --json)
     if (( CURRENT == 2 )); then
         _carp4j_interfaces; compadd -- -a -l -g --help; return
     fi
@@ -20,7 +20,7 @@ _carpconfig() {
     case $words[CURRENT-1] in
         state) compadd init backup master ;;
         carpdev) _carp4j_host_interfaces ;;
-        vhid|pass|advbase|advskew|netmask|prefixlen|inet|inet6) ;;
+        vhid|pass|carppeer|advbase|advskew|netmask|prefixlen|inet|inet6) ;;
         *) compadd -a keywords ;;
     esac
 }

@@ -17,7 +17,7 @@ _carp4j_host_interfaces() {
 
 _carpconfig() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local keywords="create destroy up down vhid pass -pass carpdev -carpdev advbase advskew state inet inet6 alias -alias netmask prefixlen --json"
+    local keywords="create destroy up down vhid pass -pass carpdev -carpdev carppeer -carppeer advbase advskew state inet inet6 alias -alias netmask prefixlen --json"
     if ((COMP_CWORD == 1)); then
         mapfile -t COMPREPLY < <(compgen -W "$(_carp4j_interfaces) -a -l -g --help" -- "$cur")
         return
@@ -32,7 +32,7 @@ _carpconfig() {
     case $prev in
         state) mapfile -t COMPREPLY < <(compgen -W "init backup master" -- "$cur") ;;
         carpdev) mapfile -t COMPREPLY < <(compgen -W "$(_carp4j_host_interfaces)" -- "$cur") ;;
-        vhid|pass|advbase|advskew|netmask|prefixlen|inet|inet6) COMPREPLY=() ;;
+        vhid|pass|carppeer|advbase|advskew|netmask|prefixlen|inet|inet6) COMPREPLY=() ;;
         *) mapfile -t COMPREPLY < <(compgen -W "$keywords" -- "$cur") ;;
     esac
 }

@@ -33,6 +33,7 @@ public final class CarpShell implements Callable<Integer> {
     static final String HELP = """
             carpconfig carpN create | destroy | up | down
             carpconfig carpN vhid N pass P carpdev IF advbase N advskew N ADDRESS MASK
+            carpconfig carpN carppeer A | -carppeer          (unicast adverts, for networks without multicast)
             carpconfig carpN state init|backup|master       carpconfig -a | -l | carpN [--json]
             carpconfig -g carp [carpdemote N | -carpdemote N]
             carpsysctl [-w] net.inet.carp.NAME[=VALUE]       carpsysctl -a

@@ -15,8 +15,9 @@ import org.jline.reader.ParsedLine;
  * state names, sysctl names, and the host's interfaces after "carpdev".
  */
 final class ShellCompleter implements Completer {
-    static final List<String> KEYWORDS = List.of("create", "destroy", "up", "down", "vhid", "pass", "carpdev",
-            "-carpdev", "advbase", "advskew", "state", "inet", "inet6", "alias", "-alias", "netmask", "prefixlen", "--json");
+    static final List<String> KEYWORDS = List.of("create", "destroy", "up", "down", "vhid", "pass", "-pass", "carpdev",
+            "-carpdev", "carppeer", "-carppeer", "advbase", "advskew", "state", "inet", "inet6", "alias", "-alias",
+            "netmask", "prefixlen", "--json");
     static final List<String> STATES = List.of("init", "backup", "master");
 
     private final Supplier<List<String>> carpInterfaces;
@@ -52,7 +53,7 @@ final class ShellCompleter implements Completer {
                 case "state" -> STATES;
                 case "carpdev" -> hostInterfaces();
                 case "-g" -> List.of("carp");
-                case "vhid", "advbase", "advskew", "pass", "netmask", "prefixlen" -> List.of();
+                case "vhid", "advbase", "advskew", "pass", "carppeer", "netmask", "prefixlen" -> List.of();
                 default -> before.size() == 2 && before.get(1).equals("-g") ? List.of() : KEYWORDS;
             };
         }

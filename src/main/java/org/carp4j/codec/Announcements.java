@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * Frames that tell the segment where a virtual address lives: gratuitous ARP for IPv4 and the
  * unsolicited neighbour advertisement for IPv6 (what OpenBSD's carp_send_arp / carp_send_na send),
- * plus the ARP request parser and reply the arpbalance mode needs.
+ * plus the ARP parser and reply the arpbalance mode needs and the request that resolves a carppeer.
  */
 public final class Announcements {
     static final int ETHERTYPE_ARP = 0x0806;
@@ -40,19 +40,28 @@ public final class Announcements {
         return b.array();
     }
 
-    /** An ARP request someone sent: who asks, for which address. */
-    public record ArpRequest(MacAddress senderMac, Inet4Address senderIp, Inet4Address targetIp) {
+    /** "Who has target? Tell sender": how we resolve a unicast peer (sender 0.0.0.0 is an RFC 5227 probe). */
+    public static byte[] arpRequest(MacAddress mac, Inet4Address sender, Inet4Address target) {
+        return arp(ARP_REQUEST, MacAddress.BROADCAST, mac, sender, MacAddress.ZERO, target);
     }
 
-    public static Optional<ArpRequest> parseArpRequest(byte[] f) {
+    /** An Ethernet/IPv4 ARP request or reply someone sent. */
+    public record Arp(boolean request, MacAddress senderMac, Inet4Address senderIp, Inet4Address targetIp) {
+    }
+
+    public static Optional<Arp> parseArp(byte[] f) {
         if (f == null || f.length < 42 || FrameCodec.u16(f, 12) != ETHERTYPE_ARP
                 || FrameCodec.u16(f, 14) != 1 || FrameCodec.u16(f, 16) != FrameCodec.ETHERTYPE_IPV4
-                || f[18] != 6 || f[19] != 4 || FrameCodec.u16(f, 20) != ARP_REQUEST) {
+                || f[18] != 6 || f[19] != 4) {
+            return Optional.empty();
+        }
+        int op = FrameCodec.u16(f, 20);
+        if (op != ARP_REQUEST && op != ARP_REPLY) {
             return Optional.empty();
         }
         InetAddress spa = FrameCodec.addr(f, 28, 4);
         InetAddress tpa = FrameCodec.addr(f, 38, 4);
-        return Optional.of(new ArpRequest(MacAddress.of(f, 22), (Inet4Address) spa, (Inet4Address) tpa));
+        return Optional.of(new Arp(op == ARP_REQUEST, MacAddress.of(f, 22), (Inet4Address) spa, (Inet4Address) tpa));
     }
 
     /** Unsolicited neighbour advertisement (Override flag) for vip to ff02::1. */

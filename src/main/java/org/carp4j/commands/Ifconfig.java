@@ -20,6 +20,7 @@ import org.carp4j.election.CarpState;
  * keywords in any order and any subset, applied together or not at all.
  */
 public final class Ifconfig {
+    private static final InetAddress MULTICAST_GROUP = VipAddress.Inet.parseLiteral("224.0.0.18");
     private final Supplier<List<HostInterface>> hostLookup;
     private List<HostInterface> host;
 
@@ -91,6 +92,8 @@ public final class Ifconfig {
                     carpdevGiven = true;
                 }
                 case "-carpdev" -> c = c.withCarpdev(null);
+                case "carppeer" -> c = c.withPeer(carppeer(in.argument("carppeer")));
+                case "-carppeer" -> c = c.withPeer(null);
                 case "state" -> {
                     String s = in.argument("state");
                     try {
@@ -121,7 +124,7 @@ public final class Ifconfig {
         List<String> problems = Limits.problems(next);
         if (!problems.isEmpty()) {
             String p = problems.get(0);
-            throw new CommandException(p.contains(": vhid ") ? p.substring(p.indexOf(": ") + 2) : p);
+            throw new CommandException(p.replaceFirst("^interfaces\\[[0-9]+\\]\\.[a-z]+: ", "")); // the path is for files
         }
         return new IfconfigRequest(ifname, next, force, false);
     }
@@ -137,6 +140,24 @@ public final class Ifconfig {
         }
         throw new CommandException("carpdev: none given, and no interface's subnet holds "
                 + c.addresses().get(0).address().getHostAddress());
+    }
+
+    /** OpenBSD's carppeer: a unicast IPv4 address; 224.0.0.18 is the default (stored as none). */
+    private static InetAddress carppeer(String word) throws CommandException {
+        InetAddress a;
+        try {
+            a = VipAddress.Inet.parseLiteral(word);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException("error in parsing address string: " + word);
+        }
+        if (a.equals(MULTICAST_GROUP)) {
+            return null;
+        }
+        String problem = Limits.carppeerProblem(a);
+        if (problem != null) {
+            throw new CommandException(a instanceof Inet4Address ? "carppeer " + word + ": " + problem : problem);
+        }
+        return a;
     }
 
     private static boolean looksLikeAddress(String w) {

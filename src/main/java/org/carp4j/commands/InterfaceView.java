@@ -12,7 +12,7 @@ import org.carp4j.election.CarpState;
  * One carp interface as carpconfig shows it, in the handbook's layout:
  * <pre>
  * carp0: flags=8843&lt;UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST&gt; mtu 1500
- *         carp: BACKUP carpdev em0 vhid 1 advbase 1 advskew 100
+ *         carp: BACKUP carpdev em0 vhid 1 advbase 1 advskew 100 [carppeer 10.0.0.3]
  *         inet 10.0.0.1 netmask 0xffffff00 broadcast 10.0.0.255
  * </pre>
  * The password is never part of a view.
@@ -59,7 +59,11 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
                     .append(config.carpdev() == null ? "none" : config.carpdev())
                     .append(" vhid ").append(config.vhid())
                     .append(" advbase ").append(config.advbase())
-                    .append(" advskew ").append(config.advskew()).append('\n');
+                    .append(" advskew ").append(config.advskew());
+            if (config.peer() != null) {
+                b.append(" carppeer ").append(config.peer().getHostAddress()); // as OpenBSD: only when not the group
+            }
+            b.append('\n');
         }
         for (VipAddress a : config.addresses()) {
             if (a.isIPv4()) {
@@ -83,6 +87,7 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
         m.put("carpdev", config.carpdev());
         m.put("advbase", config.advbase());
         m.put("advskew", config.advskew());
+        m.put("carppeer", config.peer() == null ? "224.0.0.18" : config.peer().getHostAddress());
         m.put("demote", demote);
         m.put("addresses", config.addresses().stream().map(VipAddress::toString).toList());
         return m;

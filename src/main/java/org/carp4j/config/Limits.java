@@ -1,5 +1,7 @@
 package org.carp4j.config;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,6 +23,23 @@ public final class Limits {
     public static final String NAME_PATTERN = "carp[0-9]{1,4}";
 
     private Limits() {
+    }
+
+    /**
+     * Why an address cannot be a carppeer, or null if it can: OpenBSD takes IPv4 only, and a peer
+     * is one host, so multicast (other than the default group), broadcast and loopback are refused.
+     */
+    public static String carppeerProblem(InetAddress a) {
+        if (!(a instanceof Inet4Address)) {
+            return "only IPv4 addresses supported for the carppeer";
+        }
+        if (a.isMulticastAddress()) {
+            return "not a unicast address (224.0.0.18, the default, is the only group)";
+        }
+        if (a.isAnyLocalAddress() || a.isLoopbackAddress() || VipAddress.Inet.toInt(a) == -1) {
+            return "not the address of a peer";
+        }
+        return null;
     }
 
     public static Map<String, int[]> sysctlRanges() {
@@ -73,6 +92,11 @@ public final class Limits {
                 if (other != null) {
                     p.add(at + ".vhid: vhid " + c.vhid() + " on " + c.carpdev() + " already used by " + other);
                 }
+            }
+            if (c.peer() != null && carppeerProblem(c.peer()) != null) {
+                p.add(at + ".carppeer: " + VipAddress.Inet.format(c.peer()) + ": " + carppeerProblem(c.peer()));
+            } else if (c.peer() != null && c.addresses().stream().anyMatch(v -> v.address().equals(c.peer()))) {
+                p.add(at + ".carppeer: " + c.peer().getHostAddress() + " is an address of " + c.name() + " itself");
             }
             if (c.addresses().stream().distinct().count() != c.addresses().size()) {
                 p.add(at + ".addresses: an address is listed twice");

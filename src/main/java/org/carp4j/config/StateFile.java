@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -135,6 +136,9 @@ public final class StateFile {
             ArrayNode a = o.putArray("addresses");
             c.addresses().forEach(v -> a.add(v.toString()));
             o.put("up", c.up());
+            if (c.peer() != null) {
+                o.put("carppeer", c.peer().getHostAddress()); // absent = multicast, as files before carppeer
+            }
         }
         try {
             return (JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -195,7 +199,8 @@ public final class StateFile {
             if (!object(o, at)) {
                 return null;
             }
-            keys(o, at, Set.of("name", "vhid", "pass", "carpdev", "advbase", "advskew", "addresses", "up"));
+            keys(o, at, Set.of("name", "vhid", "pass", "carpdev", "advbase", "advskew", "addresses", "up",
+                    "carppeer"));
             String name = text(o, "name", at, null, false);
             if (name == null) {
                 problems.add(at + ".name: missing");
@@ -233,7 +238,17 @@ public final class StateFile {
                     }
                 }
             }
-            return new VhostConfig(name, vhid, pass, carpdev, advbase, advskew, addrs, up);
+            InetAddress peer = null;
+            String p = text(o, "carppeer", at, null, true);
+            if (p != null) {
+                try {
+                    peer = VipAddress.Inet.parseLiteral(p);
+                    peer = peer.equals(VipAddress.Inet.parseLiteral("224.0.0.18")) ? null : peer; // the default, spelled out
+                } catch (IllegalArgumentException e) {
+                    problems.add(at + ".carppeer: " + e.getMessage());
+                }
+            }
+            return new VhostConfig(name, vhid, pass, carpdev, advbase, advskew, addrs, up, peer);
         }
 
         boolean object(JsonNode n, String at) {

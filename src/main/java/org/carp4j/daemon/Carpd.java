@@ -17,6 +17,7 @@ import org.carp4j.control.ControlClient;
 import org.carp4j.control.ControlFile;
 import org.carp4j.control.ControlServer;
 import org.carp4j.control.Protocol;
+import org.carp4j.host.CarpProtocolSocket;
 import org.carp4j.host.HostNetwork;
 import org.carp4j.host.IpCommandHost;
 import org.carp4j.link.PcapLink;
@@ -123,13 +124,19 @@ public final class Carpd implements Callable<Integer> {
 
     private int run(Path dir, StateFile store, StateDocument doc, HostNetwork host) throws Exception {
         Daemon daemon = new Daemon(store, doc, host,
-                (dev, receiver) -> new PcapLink(dev, "ip proto 112 or ip6 proto 112 or (arp and arp[6:2] = 1)", receiver),
+                (dev, receiver) -> new PcapLink(dev, "ip proto 112 or ip6 proto 112 or arp", receiver),
                 log, System::nanoTime);
         EventLoop loop = new EventLoop(System::nanoTime, daemon);
         daemon.attach(loop::post);
         Hooks hooks = new Hooks(new Hooks.Options(hooksDir != null ? hooksDir : dir.resolve("hooks.d"), upscript,
                 downscript, Math.max(1, hookTimeout) * 1000L), log);
         daemon.hooks(hooks);
+        CarpProtocolSocket listener = null;
+        try {
+            listener = CarpProtocolSocket.open();
+        } catch (IOException e) {
+            log.warn("carppeer", "unicast adverts will be answered with ICMP protocol-unreachable: " + e.getMessage());
+        }
         loop.start();
         loop.call(() -> {
             daemon.start();
@@ -153,6 +160,9 @@ public final class Carpd implements Callable<Integer> {
                 return null;
             }, 10_000);
             loop.stop();
+            if (listener != null) {
+                listener.close();
+            }
             return EX_UNAVAILABLE;
         }
         new ControlFile(server.port(), credential.token()).write(dir);
@@ -163,6 +173,7 @@ public final class Carpd implements Callable<Integer> {
             log.info("metrics", "serving http://127.0.0.1:" + metrics.getAddress().getPort() + "/metrics");
         }
         com.sun.net.httpserver.HttpServer metricsServer = metrics;
+        CarpProtocolSocket protocolSocket = listener;
 
         ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "link-watch");
@@ -189,6 +200,9 @@ public final class Carpd implements Callable<Integer> {
                 log.error("stop", String.valueOf(e));
             }
             hooks.drain();
+            if (protocolSocket != null) {
+                protocolSocket.close();
+            }
             ControlFile.remove(dir);
             done.countDown();
         };

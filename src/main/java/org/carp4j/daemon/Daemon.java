@@ -102,7 +102,7 @@ final class Daemon implements EventLoop.Timers {
 
     void frame(String carpdev, byte[] frame) {
         boolean arp = frame.length > 13 && frame[12] == 0x08 && frame[13] == 0x06;
-        execute(arp ? engine.arpRequest(carpdev, frame, clock.getAsLong())
+        execute(arp ? engine.arp(carpdev, frame, clock.getAsLong())
                 : engine.receive(carpdev, frame, clock.getAsLong()));
     }
 

@@ -9,9 +9,9 @@ import org.carp4j.config.VipAddress;
  */
 public sealed interface Action {
 
-    enum FrameKind { ADVERT, GARP, NEIGHBOR_ADVERT, ARP_REPLY }
+    enum FrameKind { ADVERT, GARP, NEIGHBOR_ADVERT, ARP_REPLY, ARP_REQUEST }
 
-    /** Put this frame on the carpdev's wire. */
+    /** Put this frame on the carpdev's wire (ifname: the carp interface it is for). */
     record SendFrame(String ifname, String carpdev, FrameKind kind, byte[] frame) implements Action {
     }
 

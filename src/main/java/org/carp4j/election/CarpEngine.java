@@ -1,19 +1,24 @@
 package org.carp4j.election;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.random.RandomGenerator;
+import org.carp4j.codec.Announcements;
 import org.carp4j.codec.CarpHeader;
 import org.carp4j.codec.DecodeException;
 import org.carp4j.codec.DropReason;
 import org.carp4j.codec.FrameCodec;
+import org.carp4j.codec.MacAddress;
 import org.carp4j.config.Sysctls;
 import org.carp4j.config.VhostConfig;
 import org.carp4j.config.VipAddress;
@@ -27,11 +32,13 @@ import org.carp4j.config.VipAddress;
 public final class CarpEngine {
     static final InetAddress GROUP_V4 = VipAddress.Inet.parseLiteral("224.0.0.18");
     static final InetAddress GROUP_V6 = VipAddress.Inet.parseLiteral("ff02::12");
+    static final InetAddress ANY_V4 = VipAddress.Inet.parseLiteral("0.0.0.0");
 
     private final RandomGenerator random;
     private final Map<String, VirtualHost> vhosts = new LinkedHashMap<>();
     private final Map<String, Carpdev> carpdevs = new HashMap<>();
     private final ReceiveStats stats = new ReceiveStats();
+    private final Neighbours neighbours = new Neighbours();
     private Sysctls sysctls = Sysctls.DEFAULTS;
     private int demote;
     private boolean suppressing;
@@ -87,8 +94,21 @@ public final class CarpEngine {
         if (timingChanged) {
             vhosts.values().forEach(v -> v.timingChanged(now, out));
         }
+        neighbours.want(peers(), now);
         reevaluate(now, out);
         return out;
+    }
+
+    /** The unicast peers our interfaces advertise to (carppeer), by carpdev. */
+    private Set<Neighbours.Peer> peers() {
+        Set<Neighbours.Peer> s = new LinkedHashSet<>();
+        for (VirtualHost v : vhosts.values()) {
+            VhostConfig c = v.config();
+            if (c.up() && c.carpdev() != null && c.peer() != null) {
+                s.add(new Neighbours.Peer(c.carpdev(), c.peer()));
+            }
+        }
+        return s;
     }
 
     /** A carpdev appeared, changed its addresses, or lost or regained its carrier. */
@@ -154,12 +174,34 @@ public final class CarpEngine {
                 v.tick(now, out);
             }
         }
+        if (neighbours.nextDeadline() <= now) {
+            neighbours.due(now).forEach(p -> probe(p, out));
+        }
         return out;
+    }
+
+    /** ARP for a carppeer from the carpdev's own MAC and address (a probe from 0.0.0.0 without one). */
+    private void probe(Neighbours.Peer p, List<Action> out) {
+        Carpdev d = carpdevs.get(p.carpdev());
+        if (d == null || !d.linkUp()) {
+            return;
+        }
+        InetAddress own = d.firstIPv4().orElse(ANY_V4);
+        String forWhom = vhosts.values().stream().filter(v -> p.address().equals(v.config().peer())
+                && p.carpdev().equals(v.config().carpdev())).map(VirtualHost::name).findFirst().orElseThrow();
+        out.add(new Action.SendFrame(forWhom, p.carpdev(), Action.FrameKind.ARP_REQUEST,
+                Announcements.arpRequest(d.mac(), (Inet4Address) own, (Inet4Address) p.address())));
+    }
+
+    /** Where a carppeer's frames go on Ethernet: its MAC, or broadcast until it answers ARP. */
+    MacAddress peerMac(String carpdev, InetAddress peer) {
+        MacAddress m = neighbours.mac(carpdev, peer);
+        return m == null ? MacAddress.BROADCAST : m;
     }
 
     /** The earliest time {@link #tick} has work, or Long.MAX_VALUE. */
     public long nextDeadline() {
-        long d = Long.MAX_VALUE;
+        long d = neighbours.nextDeadline();
         for (VirtualHost v : vhosts.values()) {
             d = Math.min(d, v.nextDeadline());
         }
@@ -194,31 +236,38 @@ public final class CarpEngine {
     }
 
     /**
-     * net.inet.carp.arpbalance (FreeBSD 6): carp interfaces on one carpdev that share an address
-     * split the ARP requests for it. The request is answered by the interface at index
-     * (requester's IPv4 address as a number) mod (how many running interfaces hold the address),
-     * in vhid order, and only if that interface is MASTER here; the kernel stays silent.
+     * An ARP frame captured on a carpdev. One from a carppeer tells us its MAC. A request may also
+     * be ours to answer under net.inet.carp.arpbalance (FreeBSD 6): carp interfaces on one carpdev
+     * that share an address split the requests for it. The request is answered by the interface at
+     * index (requester's IPv4 address as a number) mod (how many running interfaces hold the
+     * address), in vhid order, and only if that interface is MASTER here; the kernel stays silent.
      */
-    public List<Action> arpRequest(String dev, byte[] frame, long now) {
-        if (sysctls.arpbalance() == 0) {
+    public List<Action> arp(String dev, byte[] frame, long now) {
+        Optional<Announcements.Arp> parsed = Announcements.parseArp(frame);
+        if (parsed.isEmpty()) {
             return List.of();
         }
-        var req = org.carp4j.codec.Announcements.parseArpRequest(frame);
-        if (req.isEmpty()) {
-            return List.of();
+        Announcements.Arp arp = parsed.get();
+        List<Action> out = new ArrayList<>();
+        if (neighbours.heard(dev, arp.senderIp(), arp.senderMac(), now)) {
+            out.add(new Action.Log(Action.Level.INFO, null, 0, "carppeer " + arp.senderIp().getHostAddress()
+                    + " is at " + arp.senderMac() + " on " + dev));
         }
-        List<VirtualHost> holders = balanced(dev, req.get().targetIp());
+        if (!arp.request() || sysctls.arpbalance() == 0) {
+            return out;
+        }
+        List<VirtualHost> holders = balanced(dev, arp.targetIp());
         if (holders.isEmpty()) {
-            return List.of();
+            return out;
         }
-        long index = Integer.toUnsignedLong(VipAddress.Inet.toInt(req.get().senderIp())) % holders.size();
+        long index = Integer.toUnsignedLong(VipAddress.Inet.toInt(arp.senderIp())) % holders.size();
         VirtualHost chosen = holders.get((int) index);
-        if (chosen.state() != CarpState.MASTER) {
-            return List.of();
+        if (chosen.state() == CarpState.MASTER) {
+            byte[] reply = Announcements.arpReply(MacAddress.virtual(chosen.config().vhid()),
+                    arp.targetIp(), arp.senderMac(), arp.senderIp());
+            out.add(new Action.SendFrame(chosen.name(), dev, Action.FrameKind.ARP_REPLY, reply));
         }
-        byte[] reply = org.carp4j.codec.Announcements.arpReply(org.carp4j.codec.MacAddress.virtual(chosen.config().vhid()),
-                (java.net.Inet4Address) req.get().targetIp(), req.get().senderMac(), req.get().senderIp());
-        return List.of(new Action.SendFrame(chosen.name(), dev, Action.FrameKind.ARP_REPLY, reply));
+        return out;
     }
 
     /** Running carp interfaces on dev holding address, in vhid order. */

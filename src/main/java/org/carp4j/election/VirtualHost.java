@@ -291,9 +291,12 @@ final class VirtualHost {
         byte[] counterBytes = java.nio.ByteBuffer.allocate(8).putLong(c).array();
         byte[] digest = hmac.compute(config.vhid(), hashed, counterBytes, CarpHmac.Variant.ALL_ADDRESSES);
         CarpHeader h = CarpHeader.advertisement(config.vhid(), advbase, advskew, engine.demote(), c, digest);
+        // TTL 255 even to a unicast carppeer: OpenBSD drops anything else, routed or not.
         AdvertFrame f = v4
-                ? new AdvertFrame(MacAddress.CARP_GROUP_V4, MacAddress.virtual(config.vhid()), src,
-                    CarpEngine.GROUP_V4, 255, 0x10, engine.random().nextInt(0x10000), h)
+                ? new AdvertFrame(config.peer() == null ? MacAddress.CARP_GROUP_V4
+                        : engine.peerMac(config.carpdev(), config.peer()), MacAddress.virtual(config.vhid()), src,
+                    config.peer() == null ? CarpEngine.GROUP_V4 : config.peer(), 255, 0x10,
+                    engine.random().nextInt(0x10000), h)
                 : new AdvertFrame(MacAddress.CARP_GROUP_V6, MacAddress.virtual(config.vhid()), src,
                     CarpEngine.GROUP_V6, 255, 0, 0, h);
         engine.countSent(v4);

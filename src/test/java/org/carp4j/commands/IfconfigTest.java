@@ -114,9 +114,31 @@ class IfconfigTest {
         "300.1.1.1                     | 300.1.1.1: bad address",
         "create                        | carp0: interface exists",
         "10.0.0.7 -alias               | 10.0.0.7: no such address on carp0",
+        "carppeer                      | carppeer: missing argument",
+        "carppeer fe80::1              | only IPv4 addresses supported for the carppeer",
+        "carppeer peer.example         | error in parsing address string: peer.example",
+        "carppeer 10.0.0               | error in parsing address string: 10.0.0",
+        "carppeer 239.1.1.1            | carppeer 239.1.1.1: not a unicast address (224.0.0.18, the default, is the only group)",
+        "carppeer 255.255.255.255      | carppeer 255.255.255.255: not the address of a peer",
+        "carppeer 127.0.0.1            | carppeer 127.0.0.1: not the address of a peer",
+        "carppeer 0.0.0.0              | carppeer 0.0.0.0: not the address of a peer",
+        "10.0.0.1 carppeer 10.0.0.1    | 10.0.0.1 is an address of carp0 itself",
     })
     void errorTable(String words, String message) {
         assertEquals(message, error(created, "carp0", words));
+    }
+
+    /** OpenBSD's unicast peer; -carppeer and the group's own address both mean multicast again. */
+    @Test
+    void carppeer() throws Exception {
+        VhostConfig c = apply("vhid 1 carpdev em0 carppeer 10.0.0.3 10.0.0.1/24");
+        assertEquals(VipAddress.Inet.parseLiteral("10.0.0.3"), c.peer());
+        StateDocument d = created.with(c);
+        assertEquals(null, ifconfig.parse(d, "carp0", List.of("-carppeer")).next().find("carp0").orElseThrow().peer());
+        assertEquals(null, ifconfig.parse(d, "carp0", List.of("carppeer", "224.0.0.18")).next().find("carp0")
+                .orElseThrow().peer());
+        assertEquals(c.withAdvskew(5), ifconfig.parse(d, "carp0", List.of("advskew", "5")).next().find("carp0")
+                .orElseThrow(), "other keywords keep the peer");
     }
 
     @Test

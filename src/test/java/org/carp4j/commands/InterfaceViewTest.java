@@ -22,6 +22,16 @@ class InterfaceViewTest {
                 """, new InterfaceView(handbook, CarpState.BACKUP, 0).text());
     }
 
+    /** OpenBSD appends the peer only when it is not the multicast group. */
+    @Test
+    void carppeerSuffix() {
+        VhostConfig unicast = handbook.withPeer(VipAddress.Inet.parseLiteral("10.0.0.3"));
+        assertEquals("\tcarp: MASTER carpdev em0 vhid 1 advbase 1 advskew 100 carppeer 10.0.0.3",
+                new InterfaceView(unicast, CarpState.MASTER, 0).text().lines().skip(1).findFirst().orElseThrow());
+        assertEquals("10.0.0.3", new InterfaceView(unicast, CarpState.MASTER, 0).json().get("carppeer"));
+        assertEquals("224.0.0.18", new InterfaceView(handbook, CarpState.MASTER, 0).json().get("carppeer"));
+    }
+
     @Test
     void flagsTellTheTruth() {
         assertEquals("flags=8802<BROADCAST,SIMPLEX,MULTICAST>",

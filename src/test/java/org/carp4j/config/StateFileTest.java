@@ -55,6 +55,36 @@ class StateFileTest {
     }
 
     @Test
+    void carppeerIsSavedOnlyWhenSetAndChecked(@TempDir Path dir) throws Exception {
+        StateFile f = new StateFile(dir);
+        StateDocument withPeer = doc.with(doc.interfaces().get(0).withPeer(VipAddress.Inet.parseLiteral("10.0.0.3")));
+        f.save(withPeer);
+        assertEquals(withPeer, f.load());
+        assertTrue(Files.readString(f.path()).contains("\"carppeer\" : \"10.0.0.3\""));
+        f.save(doc);
+        assertTrue(!Files.readString(f.path()).contains("carppeer"), "files without peers stay as before");
+
+        String json = """
+                {"version": 1, "interfaces": [
+                  {"name": "carp0", "vhid": 1, "carppeer": "224.0.0.18"},
+                  {"name": "carp5", "vhid": 6, "carppeer": "239.0.0.1"},
+                  {"name": "carp1", "vhid": 2, "carppeer": "fe80::1"},
+                  {"name": "carp2", "vhid": 3, "carppeer": "peer"},
+                  {"name": "carp3", "vhid": 4, "carppeer": "10.0.0.1", "addresses": ["10.0.0.1/24"]},
+                  {"name": "carp4", "vhid": 5, "carppeer": null} ] }""";
+        var e = assertThrows(StateFile.InvalidStateException.class,
+                () -> StateFile.parse(Path.of("x.json"), json.getBytes()));
+        assertEquals(List.of("interfaces[3].carppeer: not a numeric address: peer"), e.problems());
+        String ranges = json.replace("\"peer\"", "\"10.0.0.9\"");
+        e = assertThrows(StateFile.InvalidStateException.class,
+                () -> StateFile.parse(Path.of("x.json"), ranges.getBytes()));
+        assertEquals(List.of(
+                "interfaces[1].carppeer: 239.0.0.1: not a unicast address (224.0.0.18, the default, is the only group)",
+                "interfaces[2].carppeer: fe80::1: only IPv4 addresses supported for the carppeer",
+                "interfaces[4].carppeer: 10.0.0.1 is an address of carp3 itself"), e.problems());
+    }
+
+    @Test
     void truncatedAndWrongVersionFilesAreRefused() {
         assertTrue(assertThrows(StateFile.InvalidStateException.class,
                 () -> StateFile.parse(Path.of("x"), "{\"version\": 1, \"interf".getBytes())).getMessage().contains("not valid JSON"));

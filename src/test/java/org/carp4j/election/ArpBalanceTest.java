@@ -39,7 +39,7 @@ class ArpBalanceTest {
     }
 
     private static Optional<MacAddress> answer(CarpEngine e, String from) {
-        List<Action> a = e.arpRequest("em0", request(from), 11 * S);
+        List<Action> a = e.arp("em0", request(from), 11 * S);
         if (a.isEmpty()) {
             return Optional.empty();
         }
@@ -61,7 +61,7 @@ class ArpBalanceTest {
 
     @Test
     void offMeansTheKernelAnswersAndSharedAddressesAreNotAnnounced() {
-        assertTrue(host(1, 0).arpRequest("em0", request("172.16.0.4"), 11 * S).isEmpty());
+        assertTrue(host(1, 0).arp("em0", request("172.16.0.4"), 11 * S).isEmpty());
         CarpEngine e = new CarpEngine(new Random(1));
         e.carpdev(new Carpdev("em0", MacAddress.ZERO, List.of(VipAddress.parse("172.16.0.1/24")), true), 0);
         e.apply(List.of(

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
+import org.carp4j.codec.Announcements;
 import org.carp4j.codec.FrameCodec;
 import org.carp4j.codec.MacAddress;
 import org.carp4j.config.Sysctls;
@@ -53,6 +54,7 @@ final class SimLab {
         final Set<VipAddress> addresses = new HashSet<>();
         Sysctls sysctls = Sysctls.DEFAULTS;
         int demote;
+        int arpReplies;
 
         Host(String name, long seed) {
             this.name = name;
@@ -164,20 +166,45 @@ final class SimLab {
         return now;
     }
 
+    /** Segments whose switch drops multicast (a cloud network, or IGMP snooping gone wrong). */
+    final Set<String> multicastBlocked = new HashSet<>();
+
     private void transmit(Host from, Action.SendFrame f) {
-        if (!from.wired(f.carpdev())) {
+        transmit(from, f.carpdev(), f.frame());
+    }
+
+    /** Ethernet as a switch and NICs see it: unicast reaches only its MAC, broadcast everyone. */
+    private void transmit(Host from, String fromDev, byte[] frame) {
+        if (!from.wired(fromDev)) {
             return;
         }
-        String segment = from.segmentOf.get(f.carpdev());
+        String segment = from.segmentOf.get(fromDev);
+        MacAddress dst = MacAddress.of(frame, 0);
+        boolean group = (frame[0] & 1) != 0;
+        if (group && !dst.equals(MacAddress.BROADCAST) && multicastBlocked.contains(segment)) {
+            return;
+        }
         for (Host to : hosts.values()) {
             if (to == from) {
                 continue;
             }
             to.segmentOf.forEach((dev, seg) -> {
-                if (seg.equals(segment) && to.wired(dev) && random.nextDouble() >= loss) {
-                    wire.add(new Delivery(now + delay, seq++, to, dev, f.frame()));
+                if (seg.equals(segment) && to.wired(dev) && (group || to.devs.get(dev).mac().equals(dst))
+                        && random.nextDouble() >= loss) {
+                    wire.add(new Delivery(now + delay, seq++, to, dev, frame));
                 }
             });
+        }
+    }
+
+    /** What the hosts' kernels do with a frame besides handing it to carpd: answer ARP for their own addresses. */
+    private void kernel(Host h, String dev, byte[] frame) {
+        var arp = Announcements.parseArp(frame);
+        Carpdev d = h.devs.get(dev);
+        if (arp.isPresent() && arp.get().request() && d.owns(arp.get().targetIp())) {
+            h.arpReplies++;
+            transmit(h, dev, Announcements.arpReply(d.mac(), arp.get().targetIp(), arp.get().senderMac(),
+                    arp.get().senderIp()));
         }
     }
 
@@ -196,7 +223,9 @@ final class SimLab {
             while (!wire.isEmpty() && wire.peek().at <= now) {
                 Delivery d = wire.poll();
                 if (d.to.wired(d.dev)) {
-                    d.to.run(d.to.engine.receive(d.dev, d.frame, now));
+                    boolean arp = d.frame[12] == 0x08 && d.frame[13] == 0x06;
+                    d.to.run(arp ? d.to.engine.arp(d.dev, d.frame, now) : d.to.engine.receive(d.dev, d.frame, now));
+                    kernel(d.to, d.dev, d.frame);
                 }
             }
             for (Host h : hosts.values()) {

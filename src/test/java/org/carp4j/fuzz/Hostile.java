@@ -106,11 +106,12 @@ public final class Hostile {
     }
 
     static final String[] KEYWORDS = {"create", "destroy", "up", "down", "vhid", "pass", "carpdev", "-carpdev",
-        "advbase", "advskew", "state", "inet", "inet6", "alias", "-alias", "netmask", "prefixlen", "-pass", "--json"};
+        "advbase", "advskew", "state", "inet", "inet6", "alias", "-alias", "netmask", "prefixlen", "-pass", "--json",
+        "carppeer", "-carppeer"};
     static final String[] VALUES = {"0", "1", "2", "7", "85", "128", "240", "254", "255", "256", "-1", "x", "",
         "em0", "em9", "lo", "init", "backup", "master", "MASTER", "secret", "abcdefghijklmnopqrstu",
         "172.16.0.100", "172.16.0.101/24", "10.0.0.1", "255.255.255.0", "0xffffff00", "0xff00ff00", "2001:db8::9",
-        "64", "300.1.1.1", "224.0.0.18", "::", "\u00e9t\u00e9", "a b", "-", "--", "\\", "'\"", "carp0"};
+        "64", "300.1.1.1", "224.0.0.18", "172.16.0.2", "239.1.1.1", "255.255.255.255", "::", "\u00e9t\u00e9", "a b", "-", "--", "\\", "'\"", "carp0"};
 
     static List<String> ifconfigVector(Random r) {
         List<String> w = new ArrayList<>();

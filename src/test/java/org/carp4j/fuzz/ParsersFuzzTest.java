@@ -27,7 +27,8 @@ class ParsersFuzzTest {
     static final List<String> WORDS = List.of("create", "destroy", "up", "down", "vhid", "pass", "carpdev", "-carpdev",
             "advbase", "advskew", "state", "master", "backup", "init", "inet", "inet6", "alias", "-alias", "netmask",
             "prefixlen", "em0", "em1", "carp0", "1", "0", "255", "256", "10.0.0.1", "10.0.0.1/24", "255.255.255.0",
-            "0xffffff00", "2001:db8::1", "64", "-pass", "-g", "carp", "carpdemote");
+            "0xffffff00", "2001:db8::1", "64", "-pass", "-g", "carp", "carpdemote", "carppeer", "-carppeer", "10.0.0.3",
+            "224.0.0.18");
 
     /** A control request line: decoded, or refused with IllegalArgumentException. Never anything else. */
     @FuzzTest(maxDuration = "30s")

@@ -44,4 +44,24 @@ class ReceivePathFuzzTest {
             assertEquals(CarpState.BACKUP, e.state("carp1"));
         }
     }
+
+    /**
+     * Any bytes as an ARP frame, with a carppeer to learn and arpbalance on: never a throw, never
+     * a state change; at most an ARP reply from a virtual MAC and log lines.
+     */
+    @FuzzTest(maxDuration = "30s")
+    void arp(byte[] frame) {
+        CarpEngine e = new CarpEngine(new Random(1));
+        e.carpdev(new Carpdev("em0", MacAddress.parse("02:00:00:00:00:01"), List.of(VipAddress.parse("172.16.0.1/24")), true), 0);
+        VhostConfig shared = new VhostConfig("carp0", 1, "", "em0", 1, 0, List.of(VipAddress.parse("172.16.0.100/24")),
+                true, VipAddress.Inet.parseLiteral("172.16.0.2"));
+        e.apply(List.of(shared, new VhostConfig("carp1", 2, "", "em0", 1, 0, shared.addresses(), true)),
+                new Sysctls(1, 1, 0, 1), 0, 0);
+        e.forceState("carp0", CarpState.MASTER, 0);
+        List<Action> actions = e.arp("em0", frame, S);
+        assertTrue(actions.stream().allMatch(a -> a instanceof Action.Log
+                || a instanceof Action.SendFrame f && f.kind() == Action.FrameKind.ARP_REPLY), actions.toString());
+        assertEquals(CarpState.MASTER, e.state("carp0"));
+        assertEquals(CarpState.BACKUP, e.state("carp1"));
+    }
 }

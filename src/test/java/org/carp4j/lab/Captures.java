@@ -11,9 +11,18 @@ final class Captures {
 
     /** One line per advert: source MAC, source IP, vhid, advskew, checksum status (1 = good). */
     static List<String> adverts(Path pcap) throws IOException, InterruptedException {
-        Lab.Result r = Lab.Result.of(List.of("tshark", "-n", "-r", pcap.toString(), "-d", "ip.proto==112,carp",
-                "-Y", "carp", "-T", "fields", "-E", "separator=,", "-e", "eth.src", "-e", "ip.src", "-e", "carp.vhid",
-                "-e", "carp.advskew", "-e", "carp.checksum.status"));
+        return fields(pcap, "carp", "eth.src", "ip.src", "carp.vhid", "carp.advskew", "carp.checksum.status");
+    }
+
+    /** One line per frame tshark's display filter keeps, the fields comma-separated (protocol 112 read as CARP). */
+    static List<String> fields(Path pcap, String filter, String... fields) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("tshark", "-n", "-r", pcap.toString(), "-d",
+                "ip.proto==112,carp", "-Y", filter, "-T", "fields", "-E", "separator=,"));
+        for (String f : fields) {
+            cmd.add("-e");
+            cmd.add(f);
+        }
+        Lab.Result r = Lab.Result.of(cmd);
         if (r.exit() != 0) {
             throw new IOException("tshark: " + r.err());
         }

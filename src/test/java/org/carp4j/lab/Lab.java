@@ -283,9 +283,30 @@ public final class Lab implements AutoCloseable {
                 "numgen", "random", "mod", Integer.toString(every), "==", "0", "counter", "drop");
     }
 
+    /**
+     * The switch drops every multicast frame, as cloud networks and some hypervisor switches do
+     * (broadcast, and so ARP, still passes).
+     */
+    public void blockMulticast() throws IOException, InterruptedException {
+        sh("ip", "netns", "exec", switchNs(), "nft", "add", "table", "bridge", "cloud");
+        sh("ip", "netns", "exec", switchNs(), "nft", "add", "chain", "bridge", "cloud", "forward",
+                "{ type filter hook forward priority 0; }");
+        sh("ip", "netns", "exec", switchNs(), "nft", "add", "rule", "bridge", "cloud", "forward",
+                "meta", "pkttype", "multicast", "counter", "drop");
+    }
+
+    /** Multicast frames the switch has dropped so far. */
+    public long multicastDrops() throws IOException, InterruptedException {
+        return counter("cloud");
+    }
+
     /** Frames the loss rule has dropped so far. */
     public long lossDrops() throws IOException, InterruptedException {
-        String rules = run("ip", "netns", "exec", switchNs(), "nft", "list", "chain", "bridge", "lossy", "forward");
+        return counter("lossy");
+    }
+
+    private long counter(String table) throws IOException, InterruptedException {
+        String rules = run("ip", "netns", "exec", switchNs(), "nft", "list", "chain", "bridge", table, "forward");
         var m = java.util.regex.Pattern.compile("counter packets (\\d+)").matcher(rules);
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }

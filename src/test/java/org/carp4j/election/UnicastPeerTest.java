@@ -1,0 +1,158 @@
+package org.carp4j.election;
+
+import static org.carp4j.election.CarpState.BACKUP;
+import static org.carp4j.election.CarpState.MASTER;
+import static org.carp4j.election.SimLab.MS;
+import static org.carp4j.election.SimLab.S;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.List;
+import org.carp4j.codec.AdvertFrame;
+import org.carp4j.codec.Announcements;
+import org.carp4j.codec.MacAddress;
+import org.carp4j.config.VhostConfig;
+import org.carp4j.config.VipAddress;
+import org.junit.jupiter.api.Test;
+
+/**
+ * OpenBSD's carppeer on a segment whose switch drops multicast (a cloud network): adverts go to
+ * the peer's address and Ethernet address, which we learn by ARP as the kernel would.
+ */
+class UnicastPeerTest {
+    private static final InetAddress FW1 = VipAddress.Inet.parseLiteral("10.0.0.2");
+    private static final InetAddress FW2 = VipAddress.Inet.parseLiteral("10.0.0.3");
+
+    private static VhostConfig carp0(int advskew, InetAddress peer) {
+        return new VhostConfig("carp0", 1, "lanpasswd", "em0", 1, advskew,
+                List.of(VipAddress.parse("10.0.0.1/24")), true, peer);
+    }
+
+    private static SimLab cloud(long seed) {
+        SimLab lab = new SimLab(seed);
+        lab.multicastBlocked.add("lan");
+        return lab;
+    }
+
+    private static List<SimLab.Entry> sent(SimLab lab, String host, Action.FrameKind kind) {
+        return lab.trace().stream().filter(e -> e.host().equals(host) && e.action() instanceof Action.SendFrame f
+                && f.kind() == kind).toList();
+    }
+
+    private static AdvertFrame latestAdvert(SimLab lab, String host) {
+        List<AdvertFrame> all = lab.adverts(host, "carp0");
+        return all.get(all.size() - 1);
+    }
+
+    private static MacAddress mac(SimLab.Host h) {
+        return h.devs.get("em0").mac();
+    }
+
+    @Test
+    void withoutCarppeerABlockedGroupMeansTwoMasters() {
+        SimLab lab = cloud(1);
+        lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, null));
+        lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, null));
+        lab.runUntil(30 * S);
+        assertEquals(List.of("fw1", "fw2"), lab.masters("carp0"), "the reason carppeer exists");
+    }
+
+    @Test
+    void peersResolveEachOtherAndElectOneMaster() {
+        SimLab lab = cloud(2);
+        var fw1 = lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, FW2));
+        var fw2 = lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        lab.runUntil(60 * S);
+
+        assertEquals(MASTER, fw1.state("carp0"));
+        assertEquals(BACKUP, fw2.state("carp0"));
+        assertEquals(List.of("fw1"), lab.holders("10.0.0.1/24"));
+        assertEquals(1, lab.transitions("fw2", "carp0").size(), "fw2 never left BACKUP");
+        for (AdvertFrame a : lab.adverts("fw1", "carp0")) {
+            assertEquals(FW2, a.dst());
+            assertEquals(mac(fw2), a.dstMac());
+            assertEquals(MacAddress.virtual(1), a.srcMac());
+            assertEquals(255, a.ttl(), "OpenBSD drops a unicast advert whose TTL is not 255");
+        }
+        // one ARP at start (answered within the wire's round trip), then a refresh every 30 s
+        List<Long> probes = sent(lab, "fw1", Action.FrameKind.ARP_REQUEST).stream().map(SimLab.Entry::at).toList();
+        assertEquals(List.of(0L, 2 * MS + 30 * S), probes);
+        Announcements.Arp probe = Announcements.parseArp(((Action.SendFrame) sent(lab, "fw1",
+                Action.FrameKind.ARP_REQUEST).get(0).action()).frame()).orElseThrow();
+        assertEquals(new Announcements.Arp(true, mac(fw1), (java.net.Inet4Address) FW1, (java.net.Inet4Address) FW2),
+                probe, "from the carpdev's own MAC and address, never the virtual ones");
+    }
+
+    @Test
+    void theBackupTakesOverWhenTheMasterDiesAndAtOnceWhenItBowsOut() {
+        SimLab lab = cloud(3);
+        var fw1 = lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, FW2));
+        var fw2 = lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        lab.runUntil(10 * S);
+        fw1.down("carp0");
+        lab.runFor(10 * MS);
+        assertEquals(List.of("fw2"), lab.masters("carp0"), "the 255/255 bow-out reached fw2 by unicast");
+
+        fw1.up("carp0");
+        lab.runFor(20 * S);
+        long last = lab.lastAdvert("fw2", "carp0");
+        fw2.detach("em0");
+        lab.runFor(5 * S);
+        assertEquals(MASTER, fw1.state("carp0"));
+        assertTrue(lab.transitions("fw1", "carp0").stream().anyMatch(e -> e.at() == last + 1 * MS
+                + Interval.masterDown(1, 0)), "fw1 took over one master-down interval after fw2's last advert");
+    }
+
+    @Test
+    void anUnansweredPeerIsProbedEverySecondAndAdvertisedToByBroadcast() {
+        SimLab lab = cloud(4);
+        var fw1 = lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, FW2)); // fw2 is not there yet
+        lab.runUntil(5500 * MS);
+        assertEquals(List.of(0L, S, 2 * S, 3 * S, 4 * S, 5 * S),
+                sent(lab, "fw1", Action.FrameKind.ARP_REQUEST).stream().map(SimLab.Entry::at).toList());
+        assertEquals(MASTER, fw1.state("carp0"));
+        assertTrue(lab.adverts("fw1", "carp0").stream().allMatch(a -> a.dstMac().equals(MacAddress.BROADCAST)
+                && a.dst().equals(FW2)), "until it answers, its adverts still go out, to every port");
+
+        var fw2 = lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        lab.runFor(10 * S);
+        assertEquals(BACKUP, fw2.state("carp0"));
+        assertEquals(1, lab.transitions("fw2", "carp0").size(), "fw2 heard fw1 from its first advert");
+        AdvertFrame latest = latestAdvert(lab, "fw1");
+        assertEquals(mac(fw2), latest.dstMac());
+    }
+
+    @Test
+    void aReplacedPeerIsLearnedFromItsOwnArp() {
+        SimLab lab = cloud(5);
+        var fw1 = lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, FW2));
+        lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        lab.runUntil(10 * S);
+        // the old fw2 is unplugged; a new box with the same address but another MAC takes its place
+        lab.host("fw2").cut("em0");
+        var fresh = lab.host("fw2b").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        lab.runFor(10 * S);
+        assertEquals(List.of("fw1"), lab.masters("carp0"));
+        assertEquals(BACKUP, fresh.state("carp0"));
+        assertEquals(1, lab.transitions("fw2b", "carp0").size(), "the new box never became MASTER");
+        AdvertFrame latest = latestAdvert(lab, "fw1");
+        assertEquals(mac(fresh), latest.dstMac());
+    }
+
+    @Test
+    void minusCarppeerGoesBackToTheGroupAndStopsProbing() {
+        SimLab lab = new SimLab(6);
+        var fw1 = lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, FW2));
+        lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        lab.runUntil(10 * S);
+        fw1.set(carp0(0, null));
+        long changed = lab.now();
+        lab.runFor(120 * S);
+        assertTrue(sent(lab, "fw1", Action.FrameKind.ARP_REQUEST).stream().allMatch(e -> e.at() < changed));
+        AdvertFrame latest = latestAdvert(lab, "fw1");
+        assertEquals(MacAddress.CARP_GROUP_V4, latest.dstMac());
+        assertEquals(VipAddress.Inet.parseLiteral("224.0.0.18"), latest.dst());
+        assertEquals(List.of("fw1"), lab.masters("carp0"), "fw2 still hears the group");
+    }
+}
