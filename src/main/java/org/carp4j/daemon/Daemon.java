@@ -131,7 +131,7 @@ final class Daemon implements EventLoop.Timers {
 
     /** The Prometheus page; runs on the loop like everything else, so it is never stale. */
     String metrics() {
-        return Metrics.render(doc, engine::state, transitions, engine.stats());
+        return Metrics.render(doc, engine::state, engine::peerResolved, transitions, engine.stats());
     }
 
     // ------------------------------------------------------------------ control requests

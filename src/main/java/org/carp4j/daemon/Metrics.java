@@ -1,6 +1,7 @@
 package org.carp4j.daemon;
 
 import java.util.Map;
+import java.util.function.Predicate;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.VhostConfig;
 import org.carp4j.election.CarpState;
@@ -15,7 +16,8 @@ final class Metrics {
         CarpState state(String ifname);
     }
 
-    static String render(StateDocument doc, States states, Map<String, Long> transitions, ReceiveStats stats) {
+    static String render(StateDocument doc, States states, Predicate<String> peerResolved,
+                         Map<String, Long> transitions, ReceiveStats stats) {
         StringBuilder b = new StringBuilder(4096);
         header(b, "carp_state", "gauge", "1 for the state each carp interface is in, 0 for the others");
         for (VhostConfig c : doc.interfaces()) {
@@ -33,6 +35,14 @@ final class Metrics {
         header(b, "carp_advskew", "gauge", "configured advskew");
         for (VhostConfig c : doc.interfaces()) {
             b.append("carp_advskew{interface=\"").append(c.name()).append("\"} ").append(c.advskew()).append('\n');
+        }
+        header(b, "carp_peer_resolved", "gauge", "1 once an interface's carppeer has answered ARP, 0 while it has not");
+        for (VhostConfig c : doc.interfaces()) {
+            if (c.peer() != null) {
+                b.append("carp_peer_resolved{interface=\"").append(c.name()).append("\",carppeer=\"")
+                        .append(c.peer().getHostAddress()).append("\"} ").append(peerResolved.test(c.name()) ? 1 : 0)
+                        .append('\n');
+            }
         }
         Map<String, Long> s = stats.snapshot();
         header(b, "carp_adverts_sent_total", "counter", "advertisements sent");

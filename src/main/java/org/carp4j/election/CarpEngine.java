@@ -175,13 +175,13 @@ public final class CarpEngine {
             }
         }
         if (neighbours.nextDeadline() <= now) {
-            neighbours.due(now).forEach(p -> probe(p, out));
+            neighbours.due(now).forEach((p, unanswered) -> probe(p, unanswered, out));
         }
         return out;
     }
 
     /** ARP for a carppeer from the carpdev's own MAC and address (a probe from 0.0.0.0 without one). */
-    private void probe(Neighbours.Peer p, List<Action> out) {
+    private void probe(Neighbours.Peer p, int unanswered, List<Action> out) {
         Carpdev d = carpdevs.get(p.carpdev());
         if (d == null || !d.linkUp()) {
             return;
@@ -189,6 +189,11 @@ public final class CarpEngine {
         InetAddress own = d.firstIPv4().orElse(ANY_V4);
         String forWhom = vhosts.values().stream().filter(v -> p.address().equals(v.config().peer())
                 && p.carpdev().equals(v.config().carpdev())).map(VirtualHost::name).findFirst().orElseThrow();
+        if (unanswered == 3) {
+            // said once: a peer off the segment (or a typo) would otherwise go unnoticed until a failover
+            out.add(new Action.Log(Action.Level.WARNING, forWhom, 0, "carppeer " + p.address().getHostAddress()
+                    + " does not answer ARP on " + p.carpdev() + " (is it on this segment?); advertising to it by broadcast"));
+        }
         out.add(new Action.SendFrame(forWhom, p.carpdev(), Action.FrameKind.ARP_REQUEST,
                 Announcements.arpRequest(d.mac(), (Inet4Address) own, (Inet4Address) p.address())));
     }
@@ -445,5 +450,12 @@ public final class CarpEngine {
 
     public Sysctls sysctls() {
         return sysctls;
+    }
+
+    /** For monitoring: whether this interface's carppeer has answered ARP (false without a carppeer). */
+    public boolean peerResolved(String name) {
+        VirtualHost v = vhosts.get(name);
+        return v != null && v.config().peer() != null && v.config().carpdev() != null
+                && neighbours.resolved(new Neighbours.Peer(v.config().carpdev(), v.config().peer()));
     }
 }

@@ -2,7 +2,6 @@ package org.carp4j.election;
 
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import org.carp4j.codec.MacAddress;
@@ -24,6 +23,8 @@ final class Neighbours {
     private static final class Entry {
         MacAddress mac;
         long probeDue;
+        /** Probes sent since the peer last answered, while it has never answered. */
+        int unanswered;
     }
 
     private final Map<Peer, Entry> entries = new LinkedHashMap<>();
@@ -55,19 +56,29 @@ final class Neighbours {
         boolean changed = !mac.equals(e.mac);
         e.mac = mac;
         e.probeDue = now + REFRESH;
+        e.unanswered = 0;
         return changed;
     }
 
-    /** Peers whose probe is due; each is rescheduled as if the probe went out now. */
-    Set<Peer> due(long now) {
-        Set<Peer> out = new LinkedHashSet<>();
+    /**
+     * Peers whose probe is due, each with how many probes before this one went unanswered while it
+     * was unresolved; each is rescheduled as if the probe went out now.
+     */
+    Map<Peer, Integer> due(long now) {
+        Map<Peer, Integer> out = new LinkedHashMap<>();
         entries.forEach((p, e) -> {
             if (e.probeDue <= now) {
-                out.add(p);
+                out.put(p, e.mac == null ? e.unanswered++ : 0);
                 e.probeDue = now + (e.mac == null ? RETRY : REFRESH);
             }
         });
         return out;
+    }
+
+    /** True if the peer has answered at least once. */
+    boolean resolved(Peer p) {
+        Entry e = entries.get(p);
+        return e != null && e.mac != null;
     }
 
     long nextDeadline() {

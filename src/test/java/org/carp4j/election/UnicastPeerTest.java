@@ -5,6 +5,7 @@ import static org.carp4j.election.CarpState.MASTER;
 import static org.carp4j.election.SimLab.MS;
 import static org.carp4j.election.SimLab.S;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -114,6 +115,13 @@ class UnicastPeerTest {
         assertEquals(MASTER, fw1.state("carp0"));
         assertTrue(lab.adverts("fw1", "carp0").stream().allMatch(a -> a.dstMac().equals(MacAddress.BROADCAST)
                 && a.dst().equals(FW2)), "until it answers, its adverts still go out, to every port");
+        List<SimLab.Entry> warnings = lab.trace().stream().filter(e -> e.action() instanceof Action.Log l
+                && l.message().contains("does not answer ARP")).toList();
+        assertEquals(1, warnings.size(), "said once, not every second");
+        assertEquals(3 * S, warnings.get(0).at());
+        assertEquals("carppeer 10.0.0.3 does not answer ARP on em0 (is it on this segment?); advertising to it by broadcast",
+                ((Action.Log) warnings.get(0).action()).message());
+        assertFalse(fw1.engine.peerResolved("carp0"));
 
         var fw2 = lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
         lab.runFor(10 * S);
@@ -121,6 +129,7 @@ class UnicastPeerTest {
         assertEquals(1, lab.transitions("fw2", "carp0").size(), "fw2 heard fw1 from its first advert");
         AdvertFrame latest = latestAdvert(lab, "fw1");
         assertEquals(mac(fw2), latest.dstMac());
+        assertTrue(fw1.engine.peerResolved("carp0"));
     }
 
     @Test

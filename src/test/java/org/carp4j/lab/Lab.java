@@ -232,6 +232,12 @@ public final class Lab implements AutoCloseable {
             return run(cmd.toArray(String[]::new));
         }
 
+        /** carpd's Prometheus page on 127.0.0.1:port, with its HTTP header, as a scraper gets it. */
+        public String scrape(int port) throws IOException, InterruptedException {
+            return exec("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port
+                    + "; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3");
+        }
+
         /** True if the address is configured on any interface of this host (`ip addr`). */
         public boolean holds(String address) throws IOException, InterruptedException {
             return addresses().contains(" " + address + "/");

@@ -43,7 +43,7 @@ class OperationsIT extends LabTest {
         assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> h.holds(VIP)));
         lab.h(2).startUcarp("em0", "-v", "1", "-p", "wrong", "-a", VIP); // produces bad-authentication drops
         Thread.sleep(5000);
-        String page = scrape(h);
+        String page = h.scrape(9112);
         assertTrue(page.contains("carp_state{interface=\"carp0\",vhid=\"1\",state=\"MASTER\"} 1"), page);
         assertTrue(page.contains("carp_state{interface=\"carp0\",vhid=\"1\",state=\"BACKUP\"} 0"), page);
         assertTrue(page.contains("carp_transitions_total{interface=\"carp0\"} 2"), "INIT->BACKUP->MASTER:\n" + page);
@@ -51,12 +51,8 @@ class OperationsIT extends LabTest {
         assertTrue(page.matches("(?s).*carp_adverts_sent_total\\{family=\"ipv4\"} [1-9].*"), page);
         assertTrue(page.contains("carp_demote 0"));
         assertEquals(0, h.carpconfig("carp0", "down").exit());
-        String after = scrape(h);
+        String after = h.scrape(9112);
         assertTrue(after.contains("carp_state{interface=\"carp0\",vhid=\"1\",state=\"INIT\"} 1"), "never stale:\n" + after);
         Files.writeString(lab.dir().resolve("scrape.txt"), page);
-    }
-
-    private static String scrape(Lab.Host h) throws Exception {
-        return h.exec("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9112; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3");
     }
 }

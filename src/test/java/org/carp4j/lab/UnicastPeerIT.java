@@ -25,7 +25,7 @@ class UnicastPeerIT extends LabTest {
     void carppeerElectsOneMasterWhereMulticastIsDropped() throws Exception {
         lab = Lab.create(2, false);
         lab.blockMulticast();
-        lab.h(1).startCarpd();
+        lab.h(1).startCarpd("--metrics-port", "9112");
         lab.h(2).startCarpd();
         for (int i = 1; i <= 2; i++) {
             Lab.Result r = lab.h(i).carpconfig("carp0", "create", "vhid", "1", "pass", "lanpasswd", "carpdev", "em0",
@@ -45,6 +45,9 @@ class UnicastPeerIT extends LabTest {
         assertTrue(Lab.eventually(Duration.ofSeconds(5), this::onlyH1Holds), "carppeer healed the split");
         String shown = lab.h(2).carpconfig("carp0").out();
         assertTrue(shown.contains("\tcarp: BACKUP carpdev em0 vhid 1 advbase 1 advskew 100 carppeer 172.16.0.1\n"), shown);
+        String metrics = lab.h(1).scrape(9112);
+        assertTrue(metrics.contains("carp_peer_resolved{interface=\"carp0\",carppeer=\"172.16.0.2\"} 1\n"), metrics);
+        assertTrue(lab.h(1).log().contains("carppeer 172.16.0.2 is at 02:00:00:00:00:02 on em0"), lab.h(1).log());
         long before = lab.h(2).log().lines().filter(l -> l.contains("to=MASTER")).count();
         Thread.sleep(5000);
         assertTrue(onlyH1Holds(), "and it stays healed");
