@@ -1,8 +1,6 @@
 package org.carp4j.daemon;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,10 +14,6 @@ import java.util.function.LongSupplier;
 import org.carp4j.codec.MacAddress;
 import org.carp4j.commands.CommandException;
 import org.carp4j.commands.HostInterface;
-import org.carp4j.commands.Ifconfig;
-import org.carp4j.commands.IfconfigRequest;
-import org.carp4j.commands.InterfaceView;
-import org.carp4j.commands.Sysctl;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
 import org.carp4j.config.VhostConfig;
@@ -35,7 +29,7 @@ import org.carp4j.link.Link;
  * The running carpd: the configuration document, the engine, the host's carp interfaces and the
  * links. Every method runs on the event loop thread, so nothing here needs a lock.
  */
-final class Daemon implements EventLoop.Timers {
+final class Daemon implements EventLoop.Timers, Requests.Target {
     interface LinkOpener {
         Link open(String carpdev, Link.Receiver receiver) throws IOException;
     }
@@ -50,6 +44,7 @@ final class Daemon implements EventLoop.Timers {
     private final Map<String, String> created = new HashMap<>();
     private final Map<String, Carpdev> carpdevs = new HashMap<>();
     private final Map<String, Long> transitions = new HashMap<>();
+    private final Requests requests;
     private Hooks hooks;
     private StateDocument doc;
     /** Hands work to the event loop; captured frames arrive on capture threads. */
@@ -62,6 +57,7 @@ final class Daemon implements EventLoop.Timers {
         this.links = links;
         this.log = log;
         this.clock = clock;
+        this.requests = new Requests(this, log);
     }
 
     void attach(Consumer<Runnable> poster) {
@@ -137,146 +133,49 @@ final class Daemon implements EventLoop.Timers {
     // ------------------------------------------------------------------ control requests
 
     Protocol.Response handle(Protocol.Request r) {
+        return requests.handle(r);
+    }
+
+    @Override
+    public StateDocument doc() {
+        return doc;
+    }
+
+    @Override
+    public void force(String ifname, CarpState state) throws CommandException {
         try {
-            return switch (r.op()) {
-                case "carpconfig" -> carpconfig(r.args());
-                case "carpsysctl" -> carpsysctl(r.args());
-                case "names" -> Protocol.Response.ok(String.join("\n", names()) + "\n");
-                default -> Protocol.Response.error(2, "unknown op");
-            };
-        } catch (CommandException e) {
-            return Protocol.Response.error(1, e.getMessage());
-        } catch (IOException e) {
-            log.error("save", "cannot save " + store.path() + ": " + e.getMessage());
-            return Protocol.Response.error(74, "cannot save configuration: " + e.getMessage() + " (nothing changed)");
-        } catch (UncheckedIOException e) {
-            return Protocol.Response.error(74, "cannot list the host's interfaces: " + e.getCause().getMessage());
-        } catch (RuntimeException e) {
-            // a bug, not bad input: say so, keep serving; nothing was saved before the failure
-            log.error("internal", r.op() + " failed: " + e);
-            return Protocol.Response.error(70, "internal error: " + e.getClass().getSimpleName() + " (see carpd's log)");
+            execute(engine.forceState(ifname, state, clock.getAsLong()));
+        } catch (IllegalStateException e) {
+            throw new CommandException(e.getMessage());
         }
     }
 
-    private List<String> names() {
-        return doc.interfaces().stream().map(VhostConfig::name).toList();
+    @Override
+    public CarpState state(String ifname) {
+        return engine.state(ifname);
     }
 
-    private Protocol.Response carpconfig(List<String> args) throws CommandException, IOException {
-        List<String> a = new ArrayList<>(args);
-        boolean json = a.remove("--json");
-        if (a.isEmpty()) {
-            throw new CommandException("usage: carpconfig [-a | -l | -g group [[-]carpdemote [n]] | carpN [words ...]] [--json]");
-        }
-        switch (a.get(0)) {
-            case "-l" -> {
-                return Protocol.Response.ok(String.join(" ", names()) + "\n");
-            }
-            case "-a" -> {
-                if (a.size() > 1) {
-                    throw new CommandException(a.get(1) + ": bad value");
-                }
-                return show(doc.interfaces(), json);
-            }
-            case "-g" -> {
-                return group(a.subList(1, a.size()));
-            }
-            default -> {
-                if (a.get(0).startsWith("-")) {
-                    throw new CommandException("illegal option -- " + a.get(0).substring(1));
-                }
-            }
-        }
-        String ifname = a.get(0);
-        IfconfigRequest req = new Ifconfig(this::hostInterfaces).parse(doc, ifname, a.subList(1, a.size()));
-        if (req.display()) {
-            return show(List.of(doc.find(ifname).orElseThrow()), json);
-        }
-        commit(req.next());
-        if (req.forceState().isPresent()) {
-            try {
-                execute(engine.forceState(ifname, req.forceState().get(), clock.getAsLong()));
-            } catch (IllegalStateException e) {
-                throw new CommandException(e.getMessage());
-            }
-        }
-        return Protocol.Response.ok("");
+    @Override
+    public Map<String, Long> stats() {
+        return engine.stats().snapshot();
     }
 
-    private List<HostInterface> hostInterfaces() {
-        try {
-            return host.interfaces();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private Protocol.Response group(List<String> a) throws CommandException, IOException {
-        if (a.isEmpty()) {
-            throw new CommandException("-g: missing group name");
-        }
-        if (!a.get(0).equals("carp")) {
-            throw new CommandException(a.get(0) + ": no such group (carp interfaces are in group carp)");
-        }
-        if (a.size() == 1) {
-            return Protocol.Response.ok("carp: carp demote count " + doc.demote() + "\n");
-        }
-        String op = a.get(1);
-        if (!op.equals("carpdemote") && !op.equals("-carpdemote")) {
-            throw new CommandException(op + ": bad value");
-        }
-        int n = 1;
-        if (a.size() > 2) {
-            if (!a.get(2).matches("[0-9]{1,10}")) {
-                throw new CommandException("carp: invalid carp demotion: " + a.get(2));
-            }
-            long v = Long.parseLong(a.get(2));
-            if (v > 128) {
-                throw new CommandException("carp: invalid carp demotion: too large");
-            }
-            n = (int) v;
-        }
-        if (a.size() > 3) {
-            throw new CommandException(a.get(3) + ": bad value");
-        }
-        int next = doc.demote() + (op.equals("carpdemote") ? n : -n);
-        if (next < 0 || next > 255) {
-            throw new CommandException("carp: carp demote count would be " + next + " (0..255)");
-        }
-        commit(doc.withDemote(next));
-        return Protocol.Response.ok("");
-    }
-
-    private Protocol.Response carpsysctl(List<String> args) throws CommandException, IOException {
-        Sysctl.Result r = new Sysctl().run(doc.sysctls(), engine.stats().snapshot(), args);
-        if (!r.sysctls().equals(doc.sysctls())) {
-            commit(doc.withSysctls(r.sysctls()));
-        }
-        return Protocol.Response.ok(r.lines().isEmpty() ? "" : String.join("\n", r.lines()) + "\n");
-    }
-
-    private Protocol.Response show(List<VhostConfig> list, boolean json) {
-        List<InterfaceView> views = list.stream().map(c -> new InterfaceView(c,
-                Optional.ofNullable(engine.state(c.name())).orElse(CarpState.INIT), doc.demote())).toList();
-        if (json) {
-            try {
-                return Protocol.Response.ok(new ObjectMapper().writerWithDefaultPrettyPrinter()
-                        .writeValueAsString(views.stream().map(InterfaceView::json).toList()) + "\n");
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        StringBuilder b = new StringBuilder();
-        views.forEach(v -> b.append(v.text()));
-        return Protocol.Response.ok(b.toString());
+    @Override
+    public List<HostInterface> hostInterfaces() throws IOException {
+        return host.interfaces();
     }
 
     /** Saves first, then applies: an acknowledged change is on disk, a failed save changes nothing. */
-    private void commit(StateDocument next) throws IOException {
+    @Override
+    public void commit(StateDocument next) throws IOException {
         if (next.equals(doc)) {
             return;
         }
-        store.save(next);
+        try {
+            store.save(next);
+        } catch (IOException e) {
+            throw new IOException(store.path() + ": " + e.getMessage(), e);
+        }
         boolean arpChanged = next.sysctls().arpbalance() != doc.sysctls().arpbalance();
         doc = next;
         if (arpChanged) {
