@@ -20,7 +20,6 @@ import org.carp4j.election.CarpState;
  * keywords in any order and any subset, applied together or not at all.
  */
 public final class Ifconfig {
-    private static final InetAddress MULTICAST_GROUP = VipAddress.Inet.parseLiteral("224.0.0.18");
     private final Supplier<List<HostInterface>> hostLookup;
     private List<HostInterface> host;
 
@@ -150,7 +149,7 @@ public final class Ifconfig {
         } catch (IllegalArgumentException e) {
             throw new CommandException("error in parsing address string: " + word);
         }
-        if (a.equals(MULTICAST_GROUP)) {
+        if (a.equals(VhostConfig.GROUP_V4)) {
             return null;
         }
         String problem = Limits.carppeerProblem(a);

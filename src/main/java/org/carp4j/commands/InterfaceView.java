@@ -87,7 +87,7 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
         m.put("carpdev", config.carpdev());
         m.put("advbase", config.advbase());
         m.put("advskew", config.advskew());
-        m.put("carppeer", config.peer() == null ? "224.0.0.18" : config.peer().getHostAddress());
+        m.put("carppeer", (config.peer() == null ? VhostConfig.GROUP_V4 : config.peer()).getHostAddress());
         m.put("demote", demote);
         m.put("addresses", config.addresses().stream().map(VipAddress::toString).toList());
         return m;

@@ -243,7 +243,7 @@ public final class StateFile {
             if (p != null) {
                 try {
                     peer = VipAddress.Inet.parseLiteral(p);
-                    peer = peer.equals(VipAddress.Inet.parseLiteral("224.0.0.18")) ? null : peer; // the default, spelled out
+                    peer = peer.equals(VhostConfig.GROUP_V4) ? null : peer; // the default, spelled out
                 } catch (IllegalArgumentException e) {
                     problems.add(at + ".carppeer: " + e.getMessage());
                 }

@@ -17,6 +17,8 @@ public record VhostConfig(String name, int vhid, String password, String carpdev
                           int advskew, List<VipAddress> addresses, boolean up, InetAddress peer) {
 
     public static final int DEFAULT_ADVBASE = 1;
+    /** Where IPv4 adverts go without a carppeer. */
+    public static final InetAddress GROUP_V4 = VipAddress.Inet.parseLiteral("224.0.0.18");
 
     public VhostConfig {
         password = password == null ? "" : password;

@@ -122,6 +122,16 @@ public final class Carpd implements Callable<Integer> {
         }
     }
 
+    /** Null, with a warning, where the kernel refuses a raw socket; carpd works without it. */
+    private CarpProtocolSocket openProtocolSocket() {
+        try {
+            return CarpProtocolSocket.open();
+        } catch (IOException e) {
+            log.warn("carppeer", "unicast adverts will be answered with ICMP protocol-unreachable: " + e.getMessage());
+            return null;
+        }
+    }
+
     private int run(Path dir, StateFile store, StateDocument doc, HostNetwork host) throws Exception {
         Daemon daemon = new Daemon(store, doc, host,
                 (dev, receiver) -> new PcapLink(dev, "ip proto 112 or ip6 proto 112 or arp", receiver),
@@ -131,12 +141,7 @@ public final class Carpd implements Callable<Integer> {
         Hooks hooks = new Hooks(new Hooks.Options(hooksDir != null ? hooksDir : dir.resolve("hooks.d"), upscript,
                 downscript, Math.max(1, hookTimeout) * 1000L), log);
         daemon.hooks(hooks);
-        CarpProtocolSocket listener = null;
-        try {
-            listener = CarpProtocolSocket.open();
-        } catch (IOException e) {
-            log.warn("carppeer", "unicast adverts will be answered with ICMP protocol-unreachable: " + e.getMessage());
-        }
+        CarpProtocolSocket protocolSocket = openProtocolSocket();
         loop.start();
         loop.call(() -> {
             daemon.start();
@@ -160,8 +165,8 @@ public final class Carpd implements Callable<Integer> {
                 return null;
             }, 10_000);
             loop.stop();
-            if (listener != null) {
-                listener.close();
+            if (protocolSocket != null) {
+                protocolSocket.close();
             }
             return EX_UNAVAILABLE;
         }
@@ -173,7 +178,6 @@ public final class Carpd implements Callable<Integer> {
             log.info("metrics", "serving http://127.0.0.1:" + metrics.getAddress().getPort() + "/metrics");
         }
         com.sun.net.httpserver.HttpServer metricsServer = metrics;
-        CarpProtocolSocket protocolSocket = listener;
 
         ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "link-watch");

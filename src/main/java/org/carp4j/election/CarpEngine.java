@@ -30,7 +30,7 @@ import org.carp4j.config.VipAddress;
  * Not thread-safe; the daemon drives it from one thread.
  */
 public final class CarpEngine {
-    static final InetAddress GROUP_V4 = VipAddress.Inet.parseLiteral("224.0.0.18");
+    static final InetAddress GROUP_V4 = VhostConfig.GROUP_V4;
     static final InetAddress GROUP_V6 = VipAddress.Inet.parseLiteral("ff02::12");
     static final InetAddress ANY_V4 = VipAddress.Inet.parseLiteral("0.0.0.0");
 
