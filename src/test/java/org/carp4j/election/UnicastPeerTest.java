@@ -30,6 +30,15 @@ class UnicastPeerTest {
                 List.of(VipAddress.parse("10.0.0.1/24")), true, peer);
     }
 
+    /** The handbook's pair: fw1 (10.0.0.2, advskew 0) and fw2 (10.0.0.3, advskew 100); a null peer means multicast. */
+    private static SimLab.Host fw1(SimLab lab, InetAddress peer) {
+        return lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, peer));
+    }
+
+    private static SimLab.Host fw2(SimLab lab, InetAddress peer) {
+        return lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, peer));
+    }
+
     private static SimLab cloud(long seed) {
         SimLab lab = new SimLab(seed);
         lab.multicastBlocked.add("lan");
@@ -53,8 +62,8 @@ class UnicastPeerTest {
     @Test
     void withoutCarppeerABlockedGroupMeansTwoMasters() {
         SimLab lab = cloud(1);
-        lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, null));
-        lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, null));
+        fw1(lab, null);
+        fw2(lab, null);
         lab.runUntil(30 * S);
         assertEquals(List.of("fw1", "fw2"), lab.masters("carp0"), "the reason carppeer exists");
     }
@@ -62,8 +71,8 @@ class UnicastPeerTest {
     @Test
     void peersResolveEachOtherAndElectOneMaster() {
         SimLab lab = cloud(2);
-        var fw1 = lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, FW2));
-        var fw2 = lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        var fw1 = fw1(lab, FW2);
+        var fw2 = fw2(lab, FW1);
         lab.runUntil(60 * S);
 
         assertEquals(MASTER, fw1.state("carp0"));
@@ -88,8 +97,8 @@ class UnicastPeerTest {
     @Test
     void theBackupTakesOverWhenTheMasterDiesAndAtOnceWhenItBowsOut() {
         SimLab lab = cloud(3);
-        var fw1 = lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, FW2));
-        var fw2 = lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        var fw1 = fw1(lab, FW2);
+        var fw2 = fw2(lab, FW1);
         lab.runUntil(10 * S);
         fw1.down("carp0");
         lab.runFor(10 * MS);
@@ -108,7 +117,7 @@ class UnicastPeerTest {
     @Test
     void anUnansweredPeerIsProbedEverySecondAndAdvertisedToByBroadcast() {
         SimLab lab = cloud(4);
-        var fw1 = lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, FW2)); // fw2 is not there yet
+        var fw1 = fw1(lab, FW2); // fw2 is not there yet
         lab.runUntil(5500 * MS);
         assertEquals(List.of(0L, S, 2 * S, 3 * S, 4 * S, 5 * S),
                 sent(lab, "fw1", Action.FrameKind.ARP_REQUEST).stream().map(SimLab.Entry::at).toList());
@@ -123,7 +132,7 @@ class UnicastPeerTest {
                 ((Action.Log) warnings.get(0).action()).message());
         assertFalse(fw1.engine.peerResolved("carp0"));
 
-        var fw2 = lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        var fw2 = fw2(lab, FW1);
         lab.runFor(10 * S);
         assertEquals(BACKUP, fw2.state("carp0"));
         assertEquals(1, lab.transitions("fw2", "carp0").size(), "fw2 heard fw1 from its first advert");
@@ -135,8 +144,8 @@ class UnicastPeerTest {
     @Test
     void aReplacedPeerIsLearnedFromItsOwnArp() {
         SimLab lab = cloud(5);
-        var fw1 = lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, FW2));
-        lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        var fw1 = fw1(lab, FW2);
+        fw2(lab, FW1);
         lab.runUntil(10 * S);
         // the old fw2 is unplugged; a new box with the same address but another MAC takes its place
         lab.host("fw2").cut("em0");
@@ -152,8 +161,8 @@ class UnicastPeerTest {
     @Test
     void minusCarppeerGoesBackToTheGroupAndStopsProbing() {
         SimLab lab = new SimLab(6);
-        var fw1 = lab.host("fw1").nic("em0", "lan", "10.0.0.2/24").set(carp0(0, FW2));
-        lab.host("fw2").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        var fw1 = fw1(lab, FW2);
+        fw2(lab, FW1);
         lab.runUntil(10 * S);
         fw1.set(carp0(0, null));
         long changed = lab.now();
