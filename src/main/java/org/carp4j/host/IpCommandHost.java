@@ -23,6 +23,7 @@ import org.carp4j.election.Carpdev;
 public final class IpCommandHost implements HostNetwork {
     public static final String ALIAS = "carp4j";
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final long TIMEOUT_MILLIS = 10_000;
 
     @Override
     public List<HostInterface> interfaces() throws IOException {
@@ -181,20 +182,39 @@ public final class IpCommandHost implements HostNetwork {
     }
 
     static String run(String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return run(TIMEOUT_MILLIS, cmd);
+    }
+
+    /**
+     * Runs a command with a time limit that holds whatever it does: its output goes to a file, not
+     * a pipe this thread reads, so a hung command, or a child that keeps the output open after the
+     * command exited, cannot block the caller. On timeout the command and its children are killed.
+     */
+    static String run(long timeoutMillis, String... cmd) throws IOException {
+        Path out = Files.createTempFile("carpd-ip", ".out");
         try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile()).start();
+            try {
+                if (!p.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                    throw new IOException(String.join(" ", cmd) + ": timed out after " + timeoutMillis + " ms; killed");
+                }
+            } catch (InterruptedException e) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + ": timed out");
+                Thread.currentThread().interrupt();
+                throw new IOException(String.join(" ", cmd) + ": interrupted", e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            String text = new String(Files.readAllBytes(out), StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IOException(String.join(" ", cmd) + ": " + text.trim());
+            }
+            return text;
+        } finally {
+            Files.deleteIfExists(out);
         }
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + ": " + out.trim());
-        }
-        return out;
     }
 }
