@@ -16,7 +16,6 @@ import org.carp4j.config.StateFile;
 import org.carp4j.control.ControlClient;
 import org.carp4j.control.ControlFile;
 import org.carp4j.control.ControlServer;
-import org.carp4j.control.Protocol;
 import org.carp4j.host.CarpProtocolSocket;
 import org.carp4j.host.HostNetwork;
 import org.carp4j.host.IpCommandHost;
@@ -33,6 +32,7 @@ public final class Carpd implements Callable<Integer> {
     static final int EX_CONFIG = 78;
     static final int EX_IOERR = 74;
     static final int EX_UNAVAILABLE = 69;
+    static final int EX_SOFTWARE = 70;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "State directory (default: $CARPD_STATE_DIR or /var/lib/carpd).")
@@ -132,15 +132,31 @@ public final class Carpd implements Callable<Integer> {
         }
     }
 
+    /**
+     * Last resort for a thread that died: an OutOfMemoryError the JVM did not already exit for
+     * (-XX:+ExitOnOutOfMemoryError) ends the process, so the dead-man's switch and systemd take over
+     * instead of a half-alive daemon holding the VIP.
+     */
+    private static void uncaught(Thread t, Throwable e) {
+        System.err.println("time=" + java.time.Instant.now() + " level=error event=internal msg="
+                + Log.quote(t.getName() + ": " + e));
+        if (e instanceof OutOfMemoryError) {
+            Runtime.getRuntime().halt(EX_SOFTWARE);
+        }
+    }
+
     private int run(Path dir, StateFile store, StateDocument doc, HostNetwork host) throws Exception {
+        Thread.setDefaultUncaughtExceptionHandler(Carpd::uncaught);
+        HostWorker hostWorker = new HostWorker(log);
         Daemon daemon = new Daemon(store, doc, host,
                 (dev, receiver) -> new PcapLink(dev, "ip proto 112 or ip6 proto 112 or arp", receiver),
-                log, System::nanoTime);
-        EventLoop loop = new EventLoop(System::nanoTime, daemon);
-        daemon.attach(loop::post);
+                log, System::nanoTime, hostWorker);
+        EventLoop loop = new EventLoop(System::nanoTime, daemon, log);
+        daemon.attach(loop::offer, loop::post);
         Hooks hooks = new Hooks(new Hooks.Options(hooksDir != null ? hooksDir : dir.resolve("hooks.d"), upscript,
                 downscript, Math.max(1, hookTimeout) * 1000L), log);
         daemon.hooks(hooks);
+        ControlGate gate = new ControlGate(loop, daemon, host, hostWorker);
         CarpProtocolSocket protocolSocket = openProtocolSocket();
         loop.start();
         loop.call(() -> {
@@ -151,19 +167,13 @@ public final class Carpd implements Callable<Integer> {
         ControlFile credential = ControlFile.fresh(port);
         ControlServer server;
         try {
-            server = new ControlServer(port, credential.token(), req -> {
-                try {
-                    return loop.call(() -> daemon.handle(req), 10_000);
-                } catch (Exception e) {
-                    return Protocol.Response.error(EX_UNAVAILABLE, "carpd could not complete the request: " + e);
-                }
-            });
+            server = new ControlServer(port, credential.token(), gate::serve);
         } catch (IOException e) {
             log.error("control", "cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
-            loop.call(() -> {
+            loop.callFirst(() -> {
                 daemon.stop();
                 return null;
-            }, 10_000);
+            }, 20_000);
             loop.stop();
             if (protocolSocket != null) {
                 protocolSocket.close();
@@ -174,7 +184,7 @@ public final class Carpd implements Callable<Integer> {
         log.info("control", "listening on 127.0.0.1:" + server.port());
         com.sun.net.httpserver.HttpServer metrics = null;
         if (metricsPort != null) {
-            metrics = MetricsServer.start(metricsPort, () -> loop.call(daemon::metrics, 5_000));
+            metrics = MetricsServer.start(metricsPort, () -> loop.call(() -> daemon.metrics(loop), 5_000));
             log.info("metrics", "serving http://127.0.0.1:" + metrics.getAddress().getPort() + "/metrics");
         }
         com.sun.net.httpserver.HttpServer metricsServer = metrics;
@@ -184,7 +194,13 @@ public final class Carpd implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        watcher.scheduleWithFixedDelay(() -> loop.post(daemon::pollCarriers), 100, 100, TimeUnit.MILLISECONDS);
+        watcher.scheduleWithFixedDelay(() -> {
+            try { // a task that throws is never run again: catch everything
+                loop.offer(daemon::pollCarriers);
+            } catch (Throwable e) {
+                log.error("internal", "link watch: " + e);
+            }
+        }, 100, 100, TimeUnit.MILLISECONDS);
 
         CountDownLatch done = new CountDownLatch(1);
         Runnable shutdown = () -> {
@@ -195,10 +211,10 @@ public final class Carpd implements Callable<Integer> {
                 metricsServer.stop(0);
             }
             try {
-                loop.call(() -> {
+                loop.callFirst(() -> { // ahead of any flood: the bow-out must go out
                     daemon.stop();
                     return null;
-                }, 10_000);
+                }, 20_000);
                 loop.stop();
             } catch (Exception e) {
                 log.error("stop", String.valueOf(e));

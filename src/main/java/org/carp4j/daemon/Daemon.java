@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -17,73 +16,99 @@ import org.carp4j.commands.HostInterface;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
 import org.carp4j.config.VhostConfig;
+import org.carp4j.config.VipAddress;
 import org.carp4j.control.Protocol;
 import org.carp4j.election.Action;
 import org.carp4j.election.CarpEngine;
 import org.carp4j.election.CarpState;
 import org.carp4j.election.Carpdev;
 import org.carp4j.host.HostNetwork;
-import org.carp4j.link.Link;
 
 /**
- * The running carpd: the configuration document, the engine, the host's carp interfaces and the
- * links. Every method runs on the event loop thread, so nothing here needs a lock.
+ * The running carpd: the configuration document and its commit, driving the engine. The host side
+ * is in {@link CarpInterfaces} (carpN and links), {@link CarpdevFacts} (what the carpdevs are) and
+ * {@link Effects} (what the engine asks for); host changes run on the {@link HostWorker}. Every
+ * method here runs on the event loop thread, so nothing needs a lock.
  */
 final class Daemon implements EventLoop.Timers, Requests.Target {
-    interface LinkOpener {
-        Link open(String carpdev, Link.Receiver receiver) throws IOException;
+    interface LinkOpener extends CarpInterfaces.LinkOpener {
     }
+
+    /** Adverts are checked for drift about once an advert interval: every 10th 100 ms poll. */
+    static final int ADDRESS_CHECK_EVERY = 10;
 
     private final StateFile store;
     private final HostNetwork host;
-    private final LinkOpener links;
     private final Log log;
     private final LongSupplier clock;
     private final CarpEngine engine = new CarpEngine(new SecureRandom());
-    private final Map<String, Link> open = new HashMap<>();
-    private final Map<String, String> created = new HashMap<>();
-    private final Map<String, Carpdev> carpdevs = new HashMap<>();
-    private final Map<String, Long> transitions = new HashMap<>();
+    private final HostQueue worker;
+    private final CarpdevFacts facts;
+    private final CarpInterfaces ifaces;
+    private final Effects effects;
     private final Requests requests;
-    private Hooks hooks;
+    /** `state master` asked while the carpdev was still being read: carried out once it is known. */
+    private final Map<String, CarpState> deferred = new HashMap<>();
     private StateDocument doc;
-    /** Hands work to the event loop; captured frames arrive on capture threads. */
-    private Consumer<Runnable> loop = Runnable::run;
+    private List<HostInterface> hostView;
+    private IOException hostViewError;
+    private int polls;
+    private Consumer<Runnable> internal = Runnable::run;
 
-    Daemon(StateFile store, StateDocument doc, HostNetwork host, LinkOpener links, Log log, LongSupplier clock) {
+    Daemon(StateFile store, StateDocument doc, HostNetwork host, LinkOpener links, Log log, LongSupplier clock,
+           HostWorker hostWorker) {
         this.store = store;
         this.doc = doc;
         this.host = host;
-        this.links = links;
         this.log = log;
         this.clock = clock;
+        this.worker = new HostQueue(hostWorker, log);
+        this.facts = new CarpdevFacts(host, worker, log);
+        this.ifaces = new CarpInterfaces(host, worker, links, log);
+        this.effects = new Effects(host, worker, ifaces, facts, () -> this.doc, log);
         this.requests = new Requests(this, log);
+        worker.resyncWith(this::resync);
     }
 
-    void attach(Consumer<Runnable> poster) {
-        this.loop = poster;
+    /**
+     * frames: where captured frames go (bounded, may drop); internal: where the host worker's
+     * results go (always taken). Both run the task on the loop thread.
+     */
+    void attach(Consumer<Runnable> frames, Consumer<Runnable> internal) {
+        this.internal = internal;
+        facts.attach(internal, this::carpdevChanged);
+        ifaces.attach(internal, (dev, f) -> frames.accept(() -> frame(dev, f)));
+        effects.attach(internal);
     }
 
     void hooks(Hooks h) {
-        this.hooks = h;
+        effects.hooks(h);
     }
 
-    /** Rebuilds everything the saved configuration describes. */
+    /** Rebuilds everything the saved configuration describes; carpdevs join as they are read. */
     void start() {
-        refreshCarpdevs();
-        syncHost();
+        carpdevNames().forEach(facts::refresh);
         execute(engine.apply(doc.interfaces(), doc.sysctls(), doc.demote(), clock.getAsLong()));
         log.info("start", "restored " + doc.interfaces().size() + " carp interface(s) from " + store.path());
     }
 
-    /** SIGTERM: masters bow out and release their addresses; our interfaces go away. */
+    /**
+     * SIGTERM: masters bow out (the advert goes out at once) and release their addresses; our
+     * interfaces go away. Waits here, on the loop, until the host worker has done it all: nothing
+     * else is left to do.
+     */
     void stop() {
         execute(engine.shutdown());
-        for (String name : new ArrayList<>(created.keySet())) {
-            destroy(name);
+        ifaces.destroyAll();
+        try {
+            if (!worker.worker().awaitIdle(15_000)) {
+                log.error("stop", "host changes still pending after 15 s; carpd --cleanup removes what is left");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        open.values().forEach(Link::close);
-        open.clear();
+        worker.worker().close();
+        ifaces.closeLinks();
     }
 
     @Override
@@ -102,20 +127,15 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
                 : engine.receive(carpdev, frame, clock.getAsLong()));
     }
 
-    /** The link watcher saw a carpdev appear, vanish or change carrier. */
-    void carpdevChanged(String name) {
-        refreshCarpdev(name);
-        syncHost();
-    }
-
-    /** Polled every 100 ms: a carrier change or a carpdev appearing or vanishing. */
+    /**
+     * Polled every 100 ms, without forking: carriers, carpdevs appearing or vanishing, carp
+     * interfaces deleted behind carpd's back; about once a second, the addresses they hold.
+     */
     void pollCarriers() {
-        for (String d : carpdevNames()) {
-            Optional<Boolean> c = host.carrier(d);
-            Carpdev known = carpdevs.get(d);
-            if (c.isEmpty() ? known != null : known == null || known.linkUp() != c.get()) {
-                carpdevChanged(d);
-            }
+        facts.poll(carpdevNames());
+        ifaces.checkDrift(doc.sysctls().arpbalance() == 0, effects::reassert);
+        if (++polls % ADDRESS_CHECK_EVERY == 0) {
+            effects.checkAddresses();
         }
     }
 
@@ -126,14 +146,23 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     }
 
     /** The Prometheus page; runs on the loop like everything else, so it is never stale. */
-    String metrics() {
-        return Metrics.render(doc, engine::state, engine::peerResolved, transitions, engine.stats());
+    String metrics(EventLoop loop) {
+        return Metrics.render(doc, this::state, engine::peerResolved, effects.transitions(), engine.stats())
+                + Metrics.queues(loop.dropped(), loop.refused(), worker.worker().dropped(), worker.worker().backlog());
     }
 
     // ------------------------------------------------------------------ control requests
 
-    Protocol.Response handle(Protocol.Request r) {
-        return requests.handle(r);
+    /** One request; hostView is the host's interfaces, read off the loop by the caller (or null). */
+    Protocol.Response handle(Protocol.Request r, List<HostInterface> hostView, IOException hostViewError) {
+        this.hostView = hostView;
+        this.hostViewError = hostViewError;
+        try {
+            return requests.handle(r);
+        } finally {
+            this.hostView = null;
+            this.hostViewError = null;
+        }
     }
 
     @Override
@@ -146,13 +175,20 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         try {
             execute(engine.forceState(ifname, state, clock.getAsLong()));
         } catch (IllegalStateException e) {
+            String dev = doc.find(ifname).map(VhostConfig::carpdev).orElse(null);
+            if (dev != null && facts.pending(dev)) {
+                deferred.put(ifname, state); // the carpdev is being read; decided when it is known
+                return;
+            }
             throw new CommandException(e.getMessage());
         }
     }
 
+    /** The truth: an interface missing from the host is shown INIT, whatever the election says. */
     @Override
     public CarpState state(String ifname) {
-        return engine.state(ifname);
+        CarpState s = engine.state(ifname);
+        return s != null && s != CarpState.INIT && !ifaces.present(ifname) ? CarpState.INIT : s;
     }
 
     @Override
@@ -162,7 +198,13 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
 
     @Override
     public List<HostInterface> hostInterfaces() throws IOException {
-        return host.interfaces();
+        if (hostViewError != null) {
+            throw hostViewError;
+        }
+        if (hostView == null) {
+            throw new IOException("the host's interfaces were not read for this request");
+        }
+        return hostView;
     }
 
     /** Saves first, then applies: an acknowledged change is on disk, a failed save changes nothing. */
@@ -179,132 +221,93 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         boolean arpChanged = next.sysctls().arpbalance() != doc.sysctls().arpbalance();
         doc = next;
         if (arpChanged) {
-            created.keySet().forEach(n -> host.kernelArp(n, doc.sysctls().arpbalance() == 0));
+            ifaces.kernelArp(doc.sysctls().arpbalance() == 0);
         }
-        refreshCarpdevs();
-        syncHost();
+        carpdevNames().forEach(facts::refresh);
+        ifaces.sync(doc, facts);
         execute(engine.apply(doc.interfaces(), doc.sysctls(), doc.demote(), clock.getAsLong()));
     }
 
     // ------------------------------------------------------------------ host
 
-    private void refreshCarpdevs() {
-        for (String d : carpdevNames()) {
-            refreshCarpdev(d);
-        }
-    }
-
-    private void refreshCarpdev(String name) {
-        try {
-            Optional<Carpdev> cd = host.carpdev(name);
-            Carpdev old = carpdevs.get(name);
-            if (cd.isPresent()) {
-                carpdevs.put(name, cd.get());
-                if (!cd.get().equals(old)) {
-                    execute(engine.carpdev(cd.get(), clock.getAsLong()));
-                }
-            } else if (old != null) {
-                carpdevs.remove(name);
-                execute(engine.carpdev(old.withLink(false), clock.getAsLong()));
-                log.warn("carpdev", name + ": interface vanished");
-            }
-        } catch (IOException e) {
-            log.error("carpdev", name + ": " + e.getMessage());
-        }
-    }
-
-    /** Makes the host's carp interfaces and open links match the configuration. */
-    private void syncHost() {
-        Map<String, String> wanted = new HashMap<>();
-        for (VhostConfig c : doc.interfaces()) {
-            if (c.carpdev() != null && c.vhid() > 0 && carpdevs.containsKey(c.carpdev())) {
-                wanted.put(c.name(), c.carpdev() + "/" + c.vhid() + "/" + c.addresses().stream().anyMatch(v -> !v.isIPv4()));
-            }
-        }
-        for (String name : new ArrayList<>(created.keySet())) {
-            if (!wanted.getOrDefault(name, "").equals(created.get(name))) {
-                destroy(name);
-            }
-        }
-        for (var e : wanted.entrySet()) {
-            if (!created.containsKey(e.getKey())) {
-                VhostConfig c = doc.find(e.getKey()).orElseThrow();
+    private void carpdevChanged(Carpdev now) {
+        execute(engine.carpdev(now, clock.getAsLong()));
+        ifaces.sync(doc, facts);
+        for (var e : new ArrayList<>(deferred.entrySet())) {
+            String dev = doc.find(e.getKey()).map(VhostConfig::carpdev).orElse(null);
+            if (now.name().equals(dev)) {
+                deferred.remove(e.getKey());
                 try {
-                    host.createCarpInterface(c.name(), c.carpdev(), MacAddress.virtual(c.vhid()),
-                            c.addresses().stream().anyMatch(v -> !v.isIPv4()));
-                    created.put(c.name(), e.getValue());
-                    host.kernelArp(c.name(), doc.sysctls().arpbalance() == 0);
-                } catch (IOException ex) {
-                    log.error("host", c.name() + ": cannot create: " + ex.getMessage());
-                }
-            }
-        }
-        Set<String> devs = new TreeSet<>();
-        wanted.values().forEach(v -> devs.add(v.substring(0, v.indexOf('/'))));
-        for (String d : new ArrayList<>(open.keySet())) {
-            if (!devs.contains(d)) {
-                open.remove(d).close();
-            }
-        }
-        for (String d : devs) {
-            if (!open.containsKey(d)) {
-                try {
-                    open.put(d, links.open(d, (dev, f) -> loop.accept(() -> frame(dev, f))));
-                } catch (IOException ex) {
-                    log.error("link", d + ": " + ex.getMessage());
+                    execute(engine.forceState(e.getKey(), e.getValue(), clock.getAsLong()));
+                } catch (RuntimeException ex) {
+                    log.error("state", e.getKey() + ": " + ex.getMessage());
                 }
             }
         }
     }
-
-    private void destroy(String name) {
-        try {
-            host.destroyCarpInterface(name);
-        } catch (IOException e) {
-            log.error("host", name + ": cannot remove: " + e.getMessage());
-        }
-        created.remove(name);
-    }
-
-    // ------------------------------------------------------------------ effects
 
     private void execute(List<Action> actions) {
-        for (Action a : actions) {
-            if (a instanceof Action.SendFrame f) {
-                Link l = open.get(f.carpdev());
-                if (l == null) {
-                    continue;
-                }
+        effects.execute(actions);
+    }
+
+    /**
+     * After a host-queue overflow: one job that leaves the host as the loop wants it now, built
+     * from the loop's state at the time of the overflow.
+     */
+    private HostWorker.Job resync() {
+        Map<String, CarpIface> wanted = ifaces.wanted();
+        Set<String> gone = new TreeSet<>(ifaces.ever());
+        gone.removeAll(wanted.keySet());
+        Map<String, List<VipAddress>> held = effects.held();
+        Map<String, List<VipAddress>> release = new HashMap<>();
+        Map<String, List<VipAddress>> own = new HashMap<>();
+        Map<String, List<Action.SendFrame>> announce = new HashMap<>();
+        for (String name : wanted.keySet()) {
+            VhostConfig c = doc.find(name).orElseThrow();
+            List<VipAddress> r = new ArrayList<>(c.addresses());
+            r.removeAll(held.getOrDefault(name, List.of()));
+            release.put(name, r);
+            own.put(name, facts.get(c.carpdev()).map(Carpdev::addresses).orElse(List.of()));
+            announce.put(name, effects.announcements(name, held.getOrDefault(name, List.of())));
+        }
+        Map<String, org.carp4j.link.Link> links = new HashMap<>();
+        wanted.values().forEach(k -> links.put(k.carpdev(), ifaces.link(k.carpdev())));
+        boolean answerArp = doc.sysctls().arpbalance() == 0;
+        Runnable confirm = () -> {
+            ifaces.confirm(wanted);
+            facts.requeuePending();
+        };
+        return () -> {
+            for (String name : gone) {
+                host.destroyCarpInterface(name);
+            }
+            for (CarpIface k : wanted.values()) {
                 try {
+                    resync(k, answerArp, release.get(k.name()), held.getOrDefault(k.name(), List.of()),
+                            own.get(k.name()), announce.get(k.name()), links);
+                } catch (IOException e) {
+                    log.error("host", k.name() + ": resync: " + e.getMessage());
+                }
+            }
+            internal.accept(confirm);
+        };
+    }
+
+    private void resync(CarpIface k, boolean answerArp, List<VipAddress> release, List<VipAddress> h,
+                        List<VipAddress> own, List<Action.SendFrame> announce,
+                        Map<String, org.carp4j.link.Link> links) throws IOException {
+        if (host.carrier(k.name()).isEmpty()) {
+            host.createCarpInterface(k.name(), k.carpdev(), MacAddress.virtual(k.vhid()), k.ipv6());
+        }
+        host.kernelArp(k.name(), answerArp);
+        host.removeAddresses(k.name(), release);
+        if (!h.isEmpty()) {
+            host.addAddresses(k.name(), h, own);
+            for (Action.SendFrame f : announce) {
+                org.carp4j.link.Link l = links.get(f.carpdev());
+                if (l != null) {
                     l.send(f.frame());
-                } catch (IOException e) {
-                    log.line("warning", f.ifname(), 0, "send", e.getMessage(), "");
                 }
-            } else if (a instanceof Action.TakeAddresses t) {
-                VhostConfig c = doc.find(t.ifname()).orElse(null);
-                Carpdev cd = c == null ? null : carpdevs.get(c.carpdev());
-                try {
-                    host.addAddresses(t.ifname(), t.addresses(), cd == null ? List.of() : cd.addresses());
-                } catch (IOException e) {
-                    log.line("error", t.ifname(), 0, "address", "cannot add addresses: " + e.getMessage(), "");
-                }
-            } else if (a instanceof Action.ReleaseAddresses r) {
-                try {
-                    host.removeAddresses(r.ifname(), r.addresses());
-                } catch (IOException e) {
-                    log.line("error", r.ifname(), 0, "address", "cannot remove addresses: " + e.getMessage(), "");
-                }
-            } else if (a instanceof Action.StateChange sc) {
-                transitions.merge(sc.ifname(), 1L, Long::sum);
-                if (hooks != null) {
-                    VhostConfig c = doc.find(sc.ifname()).orElse(null);
-                    hooks.transition(sc, c == null ? null : c.carpdev(), c == null ? List.of() : c.addresses());
-                }
-                log.line(sc.to() == CarpState.MASTER || sc.from() == CarpState.MASTER ? "warning" : "info",
-                        sc.ifname(), sc.vhid(), "state", sc.toString(),
-                        " from=" + sc.from() + " to=" + sc.to());
-            } else if (a instanceof Action.Log l) {
-                log.line(l.level().name().toLowerCase(), l.ifname(), l.vhid(), "carp", l.message(), "");
             }
         }
     }

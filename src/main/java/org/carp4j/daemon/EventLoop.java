@@ -1,34 +1,56 @@
 package org.carp4j.daemon;
 
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
  * The daemon's single thread: the engine is only ever touched here. It runs posted tasks
- * (captured frames, control requests, link changes) and wakes for the engine's next timer.
+ * (captured frames, control requests, link changes, host results) and wakes for the engine's
+ * next timer.
+ *
+ * <p>The queue is bounded for what the outside world sends (captured frames, control requests):
+ * beyond {@link #capacity} a frame is dropped and counted, a request is refused. What carpd itself
+ * posts (host results, which its bounded host worker limits) always gets in, and a stop goes to
+ * the front, so a graceful stop under a flood still sends the bow-out.
  */
 final class EventLoop {
+    static final int CAPACITY = 4096;
+
     interface Timers {
         long nextDeadline();
 
         void fire(long now);
     }
 
-    private final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final BlockingDeque<Runnable> tasks = new LinkedBlockingDeque<>();
+    private final int capacity;
     private final LongSupplier clock;
     private final Timers timers;
+    private final Log log;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicBoolean overflowing = new AtomicBoolean();
     private volatile boolean stopped;
     private Thread thread;
 
-    EventLoop(LongSupplier clock, Timers timers) {
+    EventLoop(LongSupplier clock, Timers timers, Log log) {
+        this(clock, timers, log, CAPACITY);
+    }
+
+    EventLoop(LongSupplier clock, Timers timers, Log log, int capacity) {
         this.clock = clock;
         this.timers = timers;
+        this.log = log;
+        this.capacity = capacity;
     }
 
     void start() {
@@ -36,29 +58,83 @@ final class EventLoop {
         thread.start();
     }
 
-    void post(Runnable r) {
-        tasks.add(r);
+    /** Something from outside (a captured frame): dropped and counted when the queue is full. */
+    boolean offer(Runnable r) {
+        if (tasks.size() >= capacity) {
+            dropped.incrementAndGet();
+            overflow();
+            return false;
+        }
+        tasks.addLast(r);
+        return true;
     }
 
+    /** carpd's own work (host results, link changes): always queued; its producers are bounded. */
+    void post(Runnable r) {
+        tasks.addLast(r);
+    }
+
+    /** A request from outside; RejectedExecutionException when the queue is full (answer busy). */
     <T> T call(Callable<T> c, long timeoutMillis) throws Exception {
         if (Thread.currentThread() == thread) {
             return c.call();
         }
+        if (tasks.size() >= capacity) {
+            refused.incrementAndGet();
+            overflow();
+            throw new RejectedExecutionException("the event queue is full");
+        }
+        return await(c, timeoutMillis, false);
+    }
+
+    /** Runs c before anything queued: the stop, which must not wait behind a flood. */
+    <T> T callFirst(Callable<T> c, long timeoutMillis) throws Exception {
+        if (Thread.currentThread() == thread) {
+            return c.call();
+        }
+        return await(c, timeoutMillis, true);
+    }
+
+    private <T> T await(Callable<T> c, long timeoutMillis, boolean first) throws Exception {
         FutureTask<T> f = new FutureTask<>(c);
-        tasks.add(f);
+        if (first) {
+            tasks.addFirst(f);
+        } else {
+            tasks.addLast(f);
+        }
         try {
             return f.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
         } catch (TimeoutException e) {
             f.cancel(false);
             throw e;
         }
     }
 
+    /** Captured frames dropped because the queue was full. */
+    long dropped() {
+        return dropped.get();
+    }
+
+    /** Control requests answered busy because the queue was full. */
+    long refused() {
+        return refused.get();
+    }
+
+    private void overflow() {
+        if (overflowing.compareAndSet(false, true)) {
+            log.warn("queue", "event queue full (" + capacity + "): dropping captured frames and refusing"
+                    + " requests until it drains");
+        }
+    }
+
     void stop() throws InterruptedException {
         stopped = true;
-        tasks.add(() -> { });
+        tasks.addFirst(() -> { });
         if (thread != null && Thread.currentThread() != thread) {
             thread.join(5000);
         }
@@ -78,12 +154,17 @@ final class EventLoop {
                 if (r != null) {
                     r.run();
                 }
+                if (overflowing.get() && tasks.size() < capacity / 2 && overflowing.compareAndSet(true, false)) {
+                    log.info("queue", "event queue drained; " + dropped.get() + " frame(s) dropped and "
+                            + refused.get() + " request(s) refused since carpd started");
+                }
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                // One bad event must not stop the daemon; it is logged by the task itself.
-                System.err.println("time=" + java.time.Instant.now() + " level=error event=internal msg="
-                        + Log.quote(String.valueOf(e)));
+            } catch (OutOfMemoryError e) {
+                throw e; // -XX:+ExitOnOutOfMemoryError (and Carpd's last-resort handler) end the process
+            } catch (Throwable e) {
+                // One bad event, even an Error, must not stop the election: log it and go on.
+                log.error("internal", "event loop: " + e);
             }
         }
     }

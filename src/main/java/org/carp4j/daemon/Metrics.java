@@ -62,6 +62,20 @@ final class Metrics {
         return b.toString();
     }
 
+    /** carpd's own queues: what overflowed, so a flood or a hung `ip` shows on a dashboard. */
+    static String queues(long framesDropped, long requestsRefused, long hostDropped, int hostBacklog) {
+        StringBuilder b = new StringBuilder(512);
+        header(b, "carpd_queue_overflow_total", "counter",
+                "work refused because a queue was full: captured frames dropped and control requests answered busy"
+                        + " (event loop), host changes replaced by a resync (host)");
+        b.append("carpd_queue_overflow_total{queue=\"event\",kind=\"frame\"} ").append(framesDropped).append('\n');
+        b.append("carpd_queue_overflow_total{queue=\"event\",kind=\"request\"} ").append(requestsRefused).append('\n');
+        b.append("carpd_queue_overflow_total{queue=\"host\",kind=\"change\"} ").append(hostDropped).append('\n');
+        header(b, "carpd_host_queue_length", "gauge", "host changes (ip, /proc/sys) waiting for the host worker");
+        b.append("carpd_host_queue_length ").append(hostBacklog).append('\n');
+        return b.toString();
+    }
+
     private static void header(StringBuilder b, String name, String type, String help) {
         b.append("# HELP ").append(name).append(' ').append(help).append('\n');
         b.append("# TYPE ").append(name).append(' ').append(type).append('\n');

@@ -1,0 +1,75 @@
+package org.carp4j.daemon;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import org.carp4j.commands.HostInterface;
+import org.carp4j.control.ControlClient;
+import org.carp4j.control.Protocol;
+import org.carp4j.host.HostNetwork;
+
+/**
+ * Where a control request enters, on the control server's thread. What forks is done here, off
+ * the loop (the host's interfaces for the words that check against them); a full event queue is
+ * answered busy; and the answer waits until the host worker has carried the change out, so the
+ * next command shows the host as it now is.
+ */
+final class ControlGate {
+    private final EventLoop loop;
+    private final Daemon daemon;
+    private final HostNetwork host;
+    private final HostWorker worker;
+
+    ControlGate(EventLoop loop, Daemon daemon, HostNetwork host, HostWorker worker) {
+        this.loop = loop;
+        this.daemon = daemon;
+        this.host = host;
+        this.worker = worker;
+    }
+
+    Protocol.Response serve(Protocol.Request req) {
+        List<HostInterface> view = null;
+        IOException viewError = null;
+        if (changesInterfaces(req)) {
+            try {
+                view = host.interfaces();
+            } catch (IOException e) {
+                viewError = e;
+            }
+        }
+        List<HostInterface> v = view;
+        IOException ve = viewError;
+        Protocol.Response r;
+        try {
+            r = loop.call(() -> daemon.handle(req, v, ve), 10_000);
+        } catch (RejectedExecutionException e) {
+            return Protocol.Response.error(ControlClient.BUSY, "carpd is busy, try again");
+        } catch (Exception e) {
+            return Protocol.Response.error(Carpd.EX_UNAVAILABLE, "carpd could not complete the request: " + e);
+        }
+        settle();
+        return r;
+    }
+
+    /** `carpconfig carpN word ...`: the words may name a carpdev or an address to check. */
+    private static boolean changesInterfaces(Protocol.Request req) {
+        return req.op().equals("carpconfig") && req.args().stream().filter(a -> !a.equals("--json")).count() > 1;
+    }
+
+    /** Until the host worker and the results it posted back are done (bounded: never hangs a client). */
+    private void settle() {
+        try {
+            for (int i = 0; i < 4; i++) {
+                if (!worker.awaitIdle(2_000)) {
+                    return;
+                }
+                loop.call(() -> null, 2_000);
+                if (worker.idle()) {
+                    return;
+                }
+            }
+        } catch (Exception e) {
+            // the answer is already decided; a slow host only makes the display lag
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package org.carp4j.daemon;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.carp4j.codec.Announcements;
+import org.carp4j.codec.MacAddress;
+import org.carp4j.config.StateDocument;
+import org.carp4j.config.VhostConfig;
+import org.carp4j.config.VipAddress;
+import org.carp4j.election.Action;
+import org.carp4j.election.CarpState;
+import org.carp4j.election.Carpdev;
+import org.carp4j.host.HostNetwork;
+import org.carp4j.link.Link;
+
+/**
+ * Carries out the engine's actions: frames, addresses, hooks, log lines. Adverts go on the wire at
+ * once from the loop; address changes go to the host worker, and a gratuitous ARP or neighbour
+ * advert that announces an address waits behind them there, so it never goes out before the
+ * address is up. Remembers the addresses each interface holds, to put them back when they vanish
+ * from the host. Every method runs on the loop thread.
+ */
+final class Effects {
+    private final HostNetwork host;
+    private final HostQueue worker;
+    private final CarpInterfaces ifaces;
+    private final CarpdevFacts facts;
+    private final Supplier<StateDocument> doc;
+    private final Log log;
+    private final Map<String, Set<VipAddress>> held = new HashMap<>();
+    private final Map<String, Long> transitions = new HashMap<>();
+    /** Bumped by every address change; a drift check that raced with one is ignored. */
+    private long generation;
+    private Consumer<Runnable> loop = Runnable::run;
+    private Hooks hooks;
+
+    Effects(HostNetwork host, HostQueue worker, CarpInterfaces ifaces, CarpdevFacts facts,
+            Supplier<StateDocument> doc, Log log) {
+        this.host = host;
+        this.worker = worker;
+        this.ifaces = ifaces;
+        this.facts = facts;
+        this.doc = doc;
+        this.log = log;
+    }
+
+    void attach(Consumer<Runnable> loop) {
+        this.loop = loop;
+    }
+
+    void hooks(Hooks h) {
+        this.hooks = h;
+    }
+
+    Map<String, Long> transitions() {
+        return transitions;
+    }
+
+    /** The addresses carpd holds on the host for each interface, as the resync must leave them. */
+    Map<String, List<VipAddress>> held() {
+        Map<String, List<VipAddress>> m = new HashMap<>();
+        held.forEach((k, v) -> m.put(k, List.copyOf(v)));
+        return m;
+    }
+
+    void execute(List<Action> actions) {
+        for (Action a : actions) {
+            if (a instanceof Action.SendFrame f) {
+                send(f);
+            } else if (a instanceof Action.TakeAddresses t) {
+                held.computeIfAbsent(t.ifname(), k -> new LinkedHashSet<>()).addAll(t.addresses());
+                take(t.ifname(), t.addresses(), List.of());
+            } else if (a instanceof Action.ReleaseAddresses r) {
+                Set<VipAddress> h = held.get(r.ifname());
+                if (h != null) {
+                    r.addresses().forEach(h::remove);
+                }
+                generation++;
+                worker.submit(r.ifname() + " release", () -> {
+                    try {
+                        host.removeAddresses(r.ifname(), r.addresses());
+                    } catch (IOException e) {
+                        log.line("error", r.ifname(), 0, "address", "cannot remove addresses: " + e.getMessage(), "");
+                    }
+                });
+            } else if (a instanceof Action.StateChange sc) {
+                transitions.merge(sc.ifname(), 1L, Long::sum);
+                if (hooks != null) {
+                    VhostConfig c = doc.get().find(sc.ifname()).orElse(null);
+                    hooks.transition(sc, c == null ? null : c.carpdev(), c == null ? List.of() : c.addresses());
+                }
+                log.line(sc.to() == CarpState.MASTER || sc.from() == CarpState.MASTER ? "warning" : "info",
+                        sc.ifname(), sc.vhid(), "state", sc.toString(),
+                        " from=" + sc.from() + " to=" + sc.to());
+            } else if (a instanceof Action.Log l) {
+                log.line(l.level().name().toLowerCase(), l.ifname(), l.vhid(), "carp", l.message(), "");
+            }
+        }
+    }
+
+    /** carpN was recreated: put back the addresses it held, and announce them again. */
+    void reassert(String ifname) {
+        List<VipAddress> h = List.copyOf(held.getOrDefault(ifname, Set.of()));
+        if (!h.isEmpty()) {
+            take(ifname, h, announcements(ifname, h));
+        }
+    }
+
+    /**
+     * Once an advert interval: reads (on the worker) the addresses of each interface that holds
+     * some, and puts back the ones someone removed (`ip addr del VIP dev carp0` on a MASTER).
+     */
+    void checkAddresses() {
+        if (!worker.idle()) {
+            return; // a change is under way; look again next time
+        }
+        for (var e : held.entrySet()) {
+            String name = e.getKey();
+            if (e.getValue().isEmpty() || !ifaces.present(name)) {
+                continue;
+            }
+            long gen = generation;
+            worker.submit(name + " address check", () -> {
+                Optional<Carpdev> now = host.carpdev(name);
+                loop.accept(() -> addressesSeen(name, gen, now.map(Carpdev::addresses).orElse(List.of())));
+            });
+        }
+    }
+
+    private void addressesSeen(String name, long gen, List<VipAddress> onHost) {
+        if (gen != generation || !ifaces.present(name)) {
+            return;
+        }
+        List<VipAddress> missing = new ArrayList<>(held.getOrDefault(name, Set.of()));
+        missing.removeAll(onHost);
+        if (!missing.isEmpty()) {
+            log.line("warning", name, 0, "host", name + ": " + missing.stream().map(VipAddress::toString)
+                    .reduce((x, y) -> x + " " + y).orElseThrow() + " vanished from the host; re-adding", "");
+            take(name, missing, announcements(name, missing));
+        }
+    }
+
+    /** Adds the addresses on the worker, then sends the frames that announce them. */
+    private void take(String ifname, List<VipAddress> addresses, List<Action.SendFrame> after) {
+        generation++;
+        VhostConfig c = doc.get().find(ifname).orElse(null);
+        List<VipAddress> own = c == null ? List.of() : facts.get(c.carpdev()).map(Carpdev::addresses).orElse(List.of());
+        List<Link> links = after.stream().map(f -> ifaces.link(f.carpdev())).toList();
+        worker.submit(ifname + " take", () -> {
+            try {
+                host.addAddresses(ifname, addresses, own);
+            } catch (IOException e) {
+                log.line("error", ifname, 0, "address", "cannot add addresses: " + e.getMessage(), "");
+            }
+            for (int i = 0; i < after.size(); i++) {
+                sendNow(links.get(i), after.get(i));
+            }
+        });
+    }
+
+    private void send(Action.SendFrame f) {
+        Link l = ifaces.link(f.carpdev());
+        if (l == null) {
+            return;
+        }
+        boolean announces = f.kind() == Action.FrameKind.GARP || f.kind() == Action.FrameKind.NEIGHBOR_ADVERT;
+        if (announces && !worker.idle()) {
+            // an address change may be under way: announce only once it is done
+            worker.submit(f.ifname() + " announce", () -> sendNow(l, f));
+        } else {
+            sendNow(l, f);
+        }
+    }
+
+    private void sendNow(Link l, Action.SendFrame f) {
+        if (l == null) {
+            return;
+        }
+        try {
+            l.send(f.frame());
+        } catch (IOException e) {
+            log.line("warning", f.ifname(), 0, "send", e.getMessage(), "");
+        }
+    }
+
+    /** Gratuitous ARP / unsolicited NA for addresses put back (none while carpd balances ARP). */
+    List<Action.SendFrame> announcements(String ifname, List<VipAddress> addresses) {
+        VhostConfig c = doc.get().find(ifname).orElse(null);
+        if (c == null || c.carpdev() == null || doc.get().sysctls().arpbalance() != 0) {
+            return List.of();
+        }
+        MacAddress mac = MacAddress.virtual(c.vhid());
+        List<Action.SendFrame> out = new ArrayList<>();
+        for (VipAddress a : addresses) {
+            if (a.address() instanceof Inet4Address v4) {
+                out.add(new Action.SendFrame(ifname, c.carpdev(), Action.FrameKind.GARP,
+                        Announcements.gratuitousArp(mac, v4)));
+            } else if (a.address() instanceof Inet6Address v6) {
+                out.add(new Action.SendFrame(ifname, c.carpdev(), Action.FrameKind.NEIGHBOR_ADVERT,
+                        Announcements.unsolicitedNeighborAdvert(mac, v6)));
+            }
+        }
+        return out;
+    }
+}

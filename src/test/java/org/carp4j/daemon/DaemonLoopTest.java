@@ -1,0 +1,112 @@
+package org.carp4j.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.carp4j.election.CarpState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The daemon's loop keeps its promises with a host that misbehaves: a hung `ip` delays only the
+ * host change and what must follow it, never an advert; a carp interface deleted behind carpd's
+ * back comes back with its address; a stop under a flood of captured frames still bows out.
+ */
+@Timeout(60)
+class DaemonLoopTest {
+
+    @Test
+    void aHungAddressChangeStopsNeitherTimersNorAdvertsAndTheGarpWaitsForTheAddress() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            h.host.blockAdds(); // `ip addr replace` hangs
+            h.master();
+            int before = h.events().size();
+            DaemonHarness.await("three adverts while the address change hangs",
+                    () -> h.events().subList(before, h.events().size()).stream()
+                            .filter(e -> e.equals("advert skew=0")).count() >= 3);
+            assertEquals(-1, h.indexOf("garp"), "no gratuitous ARP for an address not yet on the host: " + h.events());
+            assertEquals(-1, h.indexOf("added carp0"));
+            assertEquals(CarpState.MASTER, h.state(), "the loop still answers requests");
+
+            h.host.unblockAdds();
+            DaemonHarness.await("the GARP, once the address is up", () -> h.indexOf("garp") >= 0);
+            assertTrue(h.indexOf("added carp0 [" + DaemonHarness.VIP + "]") < h.indexOf("garp"), h.events().toString());
+        }
+    }
+
+    @Test
+    void aCarpInterfaceDeletedBehindCarpdsBackIsShownInitThenRecreatedWithItsAddress() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            h.master();
+            DaemonHarness.await("the VIP on carp0", () -> h.host.addresses.getOrDefault("carp0", java.util.Set.of())
+                    .contains(DaemonHarness.VIP));
+            h.host.blockCreates();
+            h.host.deleteBehindCarpdsBack("carp0"); // ip link del carp0
+            h.onLoop(h.daemon::pollCarriers);
+            assertEquals(CarpState.INIT, h.state(), "carpconfig must not show MASTER for an interface that is gone");
+            assertTrue(h.log().contains("carp0 vanished from the host; recreating"), h.log());
+
+            h.host.unblockCreates();
+            DaemonHarness.await("carp0 back, with the VIP", () -> h.host.addresses.getOrDefault("carp0", java.util.Set.of())
+                    .contains(DaemonHarness.VIP));
+            assertEquals(CarpState.MASTER, h.state());
+            assertEquals(2, h.count("created carp0"));
+            assertTrue(h.events().lastIndexOf("garp") > h.events().lastIndexOf("added carp0 [" + DaemonHarness.VIP + "]"),
+                    "the VIP is announced again after it is back: " + h.events());
+        }
+    }
+
+    @Test
+    void anAddressDeletedBehindCarpdsBackIsPutBack() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            h.master();
+            DaemonHarness.await("the VIP on carp0", () -> h.host.addresses.getOrDefault("carp0", java.util.Set.of())
+                    .contains(DaemonHarness.VIP));
+            h.host.addresses.get("carp0").remove(DaemonHarness.VIP); // ip addr del VIP dev carp0
+            for (int i = 0; i < Daemon.ADDRESS_CHECK_EVERY; i++) {
+                h.onLoop(h.daemon::pollCarriers);
+            }
+            DaemonHarness.await("the VIP back on carp0", () -> h.host.addresses.get("carp0").contains(DaemonHarness.VIP));
+            assertTrue(h.log().contains("carp0: " + DaemonHarness.VIP + " vanished from the host; re-adding"), h.log());
+        }
+    }
+
+    @Test
+    void aGracefulStopUnderAFloodOfCapturedFramesStillBowsOut() throws Exception {
+        DaemonHarness h = new DaemonHarness();
+        h.master();
+        DaemonHarness.await("the VIP on carp0", () -> h.host.addresses.getOrDefault("carp0", java.util.Set.of())
+                .contains(DaemonHarness.VIP));
+        AtomicBoolean flooding = new AtomicBoolean(true);
+        byte[] junk = new byte[60];
+        List<Thread> flood = List.of(new Thread(() -> {
+            while (flooding.get()) {
+                h.loop.offer(() -> h.daemon.frame("em0", junk));
+            }
+        }), new Thread(() -> {
+            while (flooding.get()) {
+                h.loop.offer(() -> h.daemon.frame("em0", junk));
+            }
+        }));
+        flood.forEach(Thread::start);
+        try {
+            DaemonHarness.await("the event queue overflowing", () -> h.loop.dropped() > 0);
+            int before = h.events().size();
+            h.close();
+            List<String> after = h.events().subList(before, h.events().size());
+            assertTrue(after.contains("advert skew=255"), "the bow-out advert: " + after);
+            assertTrue(after.contains("removed carp0 [" + DaemonHarness.VIP + "]"), after.toString());
+            assertTrue(after.contains("destroyed carp0"), after.toString());
+            assertTrue(h.log().contains("event queue full"), h.log());
+        } finally {
+            flooding.set(false);
+            for (Thread t : flood) {
+                t.join();
+            }
+        }
+        assertFalse(h.host.links.contains("carp0"));
+    }
+}

@@ -1,0 +1,123 @@
+package org.carp4j.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class EventLoopTest {
+    private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
+    private final Log log = new Log(new PrintStream(logged, true, StandardCharsets.UTF_8));
+
+    /** A timer every 10 ms that counts its firings; it can be told to throw once. */
+    private static final class Ticker implements EventLoop.Timers {
+        final AtomicInteger fired = new AtomicInteger();
+        final AtomicLong due = new AtomicLong(System.nanoTime());
+        volatile Error throwOnce;
+
+        @Override
+        public long nextDeadline() {
+            return due.get();
+        }
+
+        @Override
+        public void fire(long now) {
+            due.set(now + TimeUnit.MILLISECONDS.toNanos(10));
+            fired.incrementAndGet();
+            Error e = throwOnce;
+            if (e != null) {
+                throwOnce = null;
+                throw e;
+            }
+        }
+    }
+
+    @Test
+    void anErrorInATaskOrATimerDoesNotStopTheLoop() throws Exception {
+        Ticker t = new Ticker();
+        EventLoop loop = new EventLoop(System::nanoTime, t, log);
+        loop.start();
+        try {
+            loop.post(() -> {
+                throw new StackOverflowError();
+            });
+            loop.post(() -> {
+                throw new AssertionError("a bug");
+            });
+            t.throwOnce = new LinkageError("a broken class");
+            CountDownLatch ran = new CountDownLatch(1);
+            loop.post(ran::countDown);
+            assertTrue(ran.await(5, TimeUnit.SECONDS), "the task after the errors ran");
+            int fired = t.fired.get();
+            DaemonHarness.await("timers still firing", () -> t.fired.get() > fired + 5);
+            assertEquals("ok", loop.call(() -> "ok", 5_000));
+            String l = logged.toString(StandardCharsets.UTF_8);
+            assertTrue(l.contains("StackOverflowError") && l.contains("a bug") && l.contains("a broken class"), l);
+        } finally {
+            loop.stop();
+        }
+    }
+
+    @Test
+    void aFullQueueDropsFramesAndRefusesRequestsButTakesCarpdsOwnWorkAndTheStop() throws Exception {
+        EventLoop loop = new EventLoop(System::nanoTime, new Ticker(), log, 8);
+        AtomicInteger frames = new AtomicInteger();
+        for (int i = 0; i < 20; i++) {
+            loop.offer(frames::incrementAndGet); // not started yet: nothing drains the queue
+        }
+        assertEquals(12, loop.dropped());
+        assertThrows(RejectedExecutionException.class, () -> loop.call(() -> "request", 1_000));
+        assertEquals(1, loop.refused());
+        AtomicInteger own = new AtomicInteger();
+        loop.post(own::incrementAndGet);
+        String l = logged.toString(StandardCharsets.UTF_8);
+        assertEquals(1, l.split("event queue full", -1).length - 1, "logged once per burst: " + l);
+
+        loop.start();
+        try {
+            assertEquals("stop", loop.callFirst(() -> "stop " + frames.get(), 5_000).substring(0, 4));
+            DaemonHarness.await("the queue drained", () -> frames.get() == 8 && own.get() == 1);
+            assertEquals("again", loop.call(() -> "again", 5_000));
+            DaemonHarness.await("the drain logged", () -> logged.toString(StandardCharsets.UTF_8).contains("event queue drained"));
+        } finally {
+            loop.stop();
+        }
+    }
+
+    @Test
+    void theStopRunsAheadOfEverythingQueued() throws Exception {
+        EventLoop loop = new EventLoop(System::nanoTime, new Ticker(), log, 8);
+        AtomicInteger frames = new AtomicInteger();
+        for (int i = 0; i < 8; i++) {
+            loop.offer(frames::incrementAndGet);
+        }
+        AtomicInteger seenByStop = new AtomicInteger(-1);
+        Thread stopper = new Thread(() -> {
+            try {
+                loop.callFirst(() -> {
+                    seenByStop.set(frames.get());
+                    return null;
+                }, 5_000);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        stopper.start();
+        DaemonHarness.await("the stop queued", () -> stopper.getState() == Thread.State.TIMED_WAITING);
+        loop.start();
+        stopper.join();
+        loop.stop();
+        assertEquals(0, seenByStop.get(), "the stop ran before the 8 queued frames");
+    }
+}

@@ -1,0 +1,36 @@
+package org.carp4j.daemon;
+
+import java.util.List;
+import org.carp4j.codec.DecodeException;
+import org.carp4j.codec.FrameCodec;
+import org.carp4j.link.Link;
+
+/** A carpdev's wire that writes what carpd sends to the shared event log: "advert skew=0", "garp". */
+final class FakeLink implements Link {
+    private final List<String> events;
+
+    FakeLink(List<String> events) {
+        this.events = events;
+    }
+
+    @Override
+    public void send(byte[] frame) {
+        events.add(describe(frame));
+    }
+
+    static String describe(byte[] f) {
+        int type = (f[12] & 0xff) << 8 | (f[13] & 0xff);
+        if (type == 0x0806) {
+            return "garp";
+        }
+        try {
+            return "advert skew=" + FrameCodec.decode(f).carp().advskew();
+        } catch (DecodeException e) {
+            return "frame?";
+        }
+    }
+
+    @Override
+    public void close() {
+    }
+}
