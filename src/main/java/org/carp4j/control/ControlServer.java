@@ -62,19 +62,39 @@ public final class ControlServer implements AutoCloseable {
                     s.close();
                     continue;
                 }
-                workers.execute(() -> {
-                    try (s) {
-                        serve(s);
-                    } catch (IOException e) {
-                        // the client went away; nothing was applied for it
-                    } finally {
-                        slots.release();
-                    }
-                });
+                try {
+                    workers.execute(() -> {
+                        try (s) {
+                            serve(s);
+                        } catch (IOException e) {
+                            // the client went away; nothing was applied for it
+                        } catch (RuntimeException | Error e) {
+                            if (e instanceof OutOfMemoryError) {
+                                throw e;
+                            }
+                            reply(s, Protocol.Response.error(70, "internal error: " + e.getClass().getSimpleName()));
+                        } finally {
+                            slots.release();
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    slots.release(); // the worker never ran: give its slot back
+                    s.close();
+                    throw e;
+                }
             } catch (IOException e) {
                 if (closed) {
                     return;
                 }
+            } catch (OutOfMemoryError e) {
+                throw e;
+            } catch (Throwable e) {
+                // e.g. a worker thread that could not start: refuse this one, keep accepting
+                if (closed) {
+                    return;
+                }
+                System.err.println("time=" + java.time.Instant.now() + " level=error event=internal msg=\"control: "
+                        + e.toString().replace("\"", "'") + "\"");
             }
         }
     }

@@ -72,13 +72,25 @@ public final class PcapLink implements Link {
     }
 
     private void readLoop(Receiver receiver) {
-        RawPacketListener listener = frame -> receiver.frame(device, frame);
+        RawPacketListener listener = frame -> {
+            try {
+                receiver.frame(device, frame);
+            } catch (OutOfMemoryError e) {
+                throw e;
+            } catch (Throwable e) {
+                System.err.println("time=" + java.time.Instant.now() + " level=error event=internal msg=\""
+                        + device + ": capture: " + e + "\"");
+            }
+        };
         while (!closed) {
             try {
                 rx.loop(-1, listener); // returns only when close() breaks the loop
             } catch (InterruptedException | NotOpenException e) {
                 return;
-            } catch (PcapNativeException | RuntimeException e) {
+            } catch (OutOfMemoryError e) {
+                throw e; // the process ends (-XX:+ExitOnOutOfMemoryError); no half-alive capture
+            } catch (Throwable e) {
+                // any other failure, even an Error, must not end the capture: no adverts in, no election
                 if (closed) {
                     return;
                 }
