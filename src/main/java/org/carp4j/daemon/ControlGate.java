@@ -30,7 +30,7 @@ final class ControlGate {
     Protocol.Response serve(Protocol.Request req) {
         List<HostInterface> view = null;
         IOException viewError = null;
-        if (changesInterfaces(req)) {
+        if (mayNeedHost(req)) {
             try {
                 view = host.interfaces();
             } catch (IOException e) {
@@ -51,9 +51,13 @@ final class ControlGate {
         return r;
     }
 
-    /** `carpconfig carpN word ...`: the words may name a carpdev or an address to check. */
-    private static boolean changesInterfaces(Protocol.Request req) {
-        return req.op().equals("carpconfig") && req.args().stream().filter(a -> !a.equals("--json")).count() > 1;
+    /**
+     * `carpconfig carpN carpdev em0` checks em0 exists; an address without a carpdev picks the
+     * interface whose subnet holds it. Only those words pay for reading the host.
+     */
+    static boolean mayNeedHost(Protocol.Request req) {
+        return req.op().equals("carpconfig") && req.args().size() > 1
+                && req.args().stream().anyMatch(a -> a.equals("carpdev") || a.contains(".") || a.contains(":"));
     }
 
     /** Until the host worker and the results it posted back are done (bounded: never hangs a client). */

@@ -10,13 +10,11 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import org.carp4j.codec.MacAddress;
 import org.carp4j.commands.CommandException;
 import org.carp4j.commands.HostInterface;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
 import org.carp4j.config.VhostConfig;
-import org.carp4j.config.VipAddress;
 import org.carp4j.control.Protocol;
 import org.carp4j.election.Action;
 import org.carp4j.election.CarpEngine;
@@ -250,65 +248,12 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         effects.execute(actions);
     }
 
-    /**
-     * After a host-queue overflow: one job that leaves the host as the loop wants it now, built
-     * from the loop's state at the time of the overflow.
-     */
+    /** After a host-queue overflow: one job to the state the loop wants now (see {@link HostResync}). */
     private HostWorker.Job resync() {
-        Map<String, CarpIface> wanted = ifaces.wanted();
-        Set<String> gone = new TreeSet<>(ifaces.ever());
-        gone.removeAll(wanted.keySet());
-        Map<String, List<VipAddress>> held = effects.held();
-        Map<String, List<VipAddress>> release = new HashMap<>();
-        Map<String, List<VipAddress>> own = new HashMap<>();
-        Map<String, List<Action.SendFrame>> announce = new HashMap<>();
-        for (String name : wanted.keySet()) {
-            VhostConfig c = doc.find(name).orElseThrow();
-            List<VipAddress> r = new ArrayList<>(c.addresses());
-            r.removeAll(held.getOrDefault(name, List.of()));
-            release.put(name, r);
-            own.put(name, facts.get(c.carpdev()).map(Carpdev::addresses).orElse(List.of()));
-            announce.put(name, effects.announcements(name, held.getOrDefault(name, List.of())));
-        }
-        Map<String, org.carp4j.link.Link> links = new HashMap<>();
-        wanted.values().forEach(k -> links.put(k.carpdev(), ifaces.link(k.carpdev())));
-        boolean answerArp = doc.sysctls().arpbalance() == 0;
-        Runnable confirm = () -> {
-            ifaces.confirm(wanted);
+        Map<String, CarpIface> made = ifaces.wanted();
+        return HostResync.of(doc, ifaces, effects, facts, host, log, () -> internal.accept(() -> {
+            ifaces.confirm(made);
             facts.requeuePending();
-        };
-        return () -> {
-            for (String name : gone) {
-                host.destroyCarpInterface(name);
-            }
-            for (CarpIface k : wanted.values()) {
-                try {
-                    resync(k, answerArp, release.get(k.name()), held.getOrDefault(k.name(), List.of()),
-                            own.get(k.name()), announce.get(k.name()), links);
-                } catch (IOException e) {
-                    log.error("host", k.name() + ": resync: " + e.getMessage());
-                }
-            }
-            internal.accept(confirm);
-        };
-    }
-
-    private void resync(CarpIface k, boolean answerArp, List<VipAddress> release, List<VipAddress> h,
-                        List<VipAddress> own, List<Action.SendFrame> announce,
-                        Map<String, org.carp4j.link.Link> links) throws IOException {
-        if (host.carrier(k.name()).isEmpty()) {
-            host.createCarpInterface(k.name(), k.carpdev(), MacAddress.virtual(k.vhid()), k.ipv6());
-        }
-        host.kernelArp(k.name(), answerArp);
-        host.removeAddresses(k.name(), release);
-        if (!h.isEmpty()) {
-            host.addAddresses(k.name(), h, own);
-            for (Action.SendFrame f : announce) {
-                org.carp4j.link.Link l = links.get(f.carpdev());
-                if (l != null) {
-                    l.send(f.frame());
-                }
-            }
-        }
+        }));
     }
 }

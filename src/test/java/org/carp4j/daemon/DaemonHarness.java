@@ -67,6 +67,10 @@ final class DaemonHarness implements AutoCloseable {
         }, 5_000);
     }
 
+    <T> T onLoopGet(java.util.concurrent.Callable<T> c) throws Exception {
+        return loop.call(c, 5_000);
+    }
+
     String log() {
         return logged.toString(StandardCharsets.UTF_8);
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.carp4j.control.ControlClient;
+import org.carp4j.control.Protocol;
 import org.carp4j.election.CarpState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -71,6 +73,38 @@ class DaemonLoopTest {
             }
             DaemonHarness.await("the VIP back on carp0", () -> h.host.addresses.get("carp0").contains(DaemonHarness.VIP));
             assertTrue(h.log().contains("carp0: " + DaemonHarness.VIP + " vanished from the host; re-adding"), h.log());
+        }
+    }
+
+    @Test
+    void aHostBacklogThatOverflowsIsReplacedByTheLatestWantedState() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            h.host.blockAdds(); // the first `ip addr replace` hangs while the election flaps
+            for (int i = 0; i < HostWorker.CAPACITY; i++) {
+                h.master();
+                h.onLoop(() -> h.daemon.force("carp0", CarpState.BACKUP));
+            }
+            h.master();
+            assertTrue(h.log().contains("host queue full"), h.log());
+            h.host.unblockAdds();
+            assertTrue(h.worker.awaitIdle(10_000));
+            assertEquals(java.util.Set.of(DaemonHarness.VIP), h.host.addresses.get("carp0"), "MASTER holds the VIP");
+            assertTrue(h.events().lastIndexOf("garp") > h.events().lastIndexOf("added carp0 [" + DaemonHarness.VIP + "]"),
+                    "announced after it was added: " + h.events());
+            assertTrue(h.worker.dropped() > 0);
+            assertTrue(h.onLoopGet(() -> h.daemon.metrics(h.loop)).contains("carpd_queue_overflow_total{queue=\"host\",kind=\"change\"} "
+                    + h.worker.dropped()));
+        }
+    }
+
+    @Test
+    void aRequestMeetingAFullEventQueueIsAnsweredBusy() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            EventLoop full = new EventLoop(System::nanoTime, h.daemon, h.log, 1);
+            full.offer(() -> { }); // never started: the one slot stays taken
+            Protocol.Response r = new ControlGate(full, h.daemon, h.host, h.worker)
+                    .serve(new Protocol.Request("t", "carpconfig", List.of("carp0")));
+            assertEquals(ControlClient.BUSY, r.exit(), r.err());
         }
     }
 
