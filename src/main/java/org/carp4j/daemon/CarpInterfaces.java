@@ -90,7 +90,11 @@ final class CarpInterfaces {
         next.values().forEach(k -> devs.add(k.carpdev()));
         for (String d : new ArrayList<>(links.keySet())) {
             if (!devs.contains(d)) {
-                links.remove(d).close();
+                Link l = links.remove(d);
+                // closing waits for the capture thread (up to a second): not on the loop
+                Thread t = new Thread(l::close, "link-close-" + d);
+                t.setDaemon(true);
+                t.start();
             }
         }
         for (String d : devs) {

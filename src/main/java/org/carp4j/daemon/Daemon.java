@@ -32,7 +32,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     interface LinkOpener extends CarpInterfaces.LinkOpener {
     }
 
-    /** Adverts are checked for drift about once an advert interval: every 10th 100 ms poll. */
+    /** The addresses carpd holds are checked against the host about once a second: every 10th poll. */
     static final int ADDRESS_CHECK_EVERY = 10;
 
     private final StateFile store;
