@@ -42,6 +42,8 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     private final CarpEngine engine = new CarpEngine(new SecureRandom());
     private final Map<String, Link> open = new HashMap<>();
     private final Map<String, String> created = new HashMap<>();
+    /** carpN names held by an interface carpd did not make: left alone, their carp interface kept in INIT. */
+    private final Set<String> foreign = new TreeSet<>();
     private final Map<String, Carpdev> carpdevs = new HashMap<>();
     private final Map<String, Long> transitions = new HashMap<>();
     private final Requests requests;
@@ -72,7 +74,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     void start() {
         refreshCarpdevs();
         syncHost();
-        execute(engine.apply(doc.interfaces(), doc.sysctls(), doc.demote(), clock.getAsLong()));
+        execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
         log.info("start", "restored " + doc.interfaces().size() + " carp interface(s) from " + store.path());
     }
 
@@ -105,7 +107,11 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     /** The link watcher saw a carpdev appear, vanish or change carrier. */
     void carpdevChanged(String name) {
         refreshCarpdev(name);
+        Set<String> before = Set.copyOf(foreign);
         syncHost();
+        if (!foreign.equals(before)) {
+            execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
+        }
     }
 
     /** Polled every 100 ms: a carrier change or a carpdev appearing or vanishing. */
@@ -117,6 +123,10 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
                 carpdevChanged(d);
             }
         }
+        if (foreign.stream().anyMatch(n -> host.carrier(n).isEmpty())) { // the admin removed it: ours to make now
+            syncHost();
+            execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
+        }
     }
 
     Set<String> carpdevNames() {
@@ -127,7 +137,8 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
 
     /** The Prometheus page; runs on the loop like everything else, so it is never stale. */
     String metrics() {
-        return Metrics.render(doc, engine::state, engine::peerResolved, transitions, engine.stats());
+        return Metrics.render(doc, engine::state, engine::peerResolved, transitions, engine.stats())
+                + Metrics.hooks(hooks == null ? 0 : hooks.dropped());
     }
 
     // ------------------------------------------------------------------ control requests
@@ -183,7 +194,12 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         }
         refreshCarpdevs();
         syncHost();
-        execute(engine.apply(doc.interfaces(), doc.sysctls(), doc.demote(), clock.getAsLong()));
+        execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
+    }
+
+    /** The configuration as the engine runs it: an interface whose name another interface holds stays in INIT. */
+    private List<VhostConfig> runnable() {
+        return doc.interfaces().stream().map(c -> foreign.contains(c.name()) ? c.withUp(false) : c).toList();
     }
 
     // ------------------------------------------------------------------ host
@@ -221,6 +237,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
                 wanted.put(c.name(), c.carpdev() + "/" + c.vhid() + "/" + c.addresses().stream().anyMatch(v -> !v.isIPv4()));
             }
         }
+        foreign.retainAll(wanted.keySet());
         for (String name : new ArrayList<>(created.keySet())) {
             if (!wanted.getOrDefault(name, "").equals(created.get(name))) {
                 destroy(name);
@@ -233,7 +250,12 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
                     host.createCarpInterface(c.name(), c.carpdev(), MacAddress.virtual(c.vhid()),
                             c.addresses().stream().anyMatch(v -> !v.isIPv4()));
                     created.put(c.name(), e.getValue());
+                    foreign.remove(c.name());
                     host.kernelArp(c.name(), doc.sysctls().arpbalance() == 0);
+                } catch (HostNetwork.ForeignInterfaceException ex) {
+                    if (foreign.add(c.name())) {
+                        log.line("error", c.name(), c.vhid(), "host", ex.getMessage(), "");
+                    }
                 } catch (IOException ex) {
                     log.error("host", c.name() + ": cannot create: " + ex.getMessage());
                 }

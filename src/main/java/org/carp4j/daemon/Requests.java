@@ -105,6 +105,12 @@ final class Requests {
         if (req.display()) {
             return show(List.of(target.doc().find(ifname).orElseThrow()), json);
         }
+        if (target.doc().find(ifname).isEmpty() && req.next().find(ifname).isPresent()
+                && hostInterfaces().stream().anyMatch(h -> h.name().equals(ifname))) {
+            // the host's own interface of that name: carpd would never be able to make carpN
+            throw new CommandException(ifname + ": an interface of that name exists on this host and was not"
+                    + " created by carpd; remove it or choose another name");
+        }
         target.commit(req.next());
         if (req.forceState().isPresent()) {
             target.force(ifname, req.forceState().get());
