@@ -206,10 +206,17 @@ public final class Carpd implements Callable<Integer> {
             return t;
         });
         watcher.scheduleWithFixedDelay(() -> loop.post(daemon::pollCarriers), 100, 100, TimeUnit.MILLISECONDS);
+        SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+        long ping = systemd.watchdogIntervalMillis();
+        if (ping > 0) { // from the loop thread: a stuck loop stops the pings and systemd restarts carpd
+            watcher.scheduleAtFixedRate(() -> loop.post(() -> systemd.send("WATCHDOG=1")), 0, ping, TimeUnit.MILLISECONDS);
+        }
+        systemd.send("READY=1\nSTATUS=listening on 127.0.0.1:" + server.port());
 
         CountDownLatch done = new CountDownLatch(1);
         Runnable shutdown = () -> {
             log.info("stop", "stopping: masters bow out and release their addresses");
+            systemd.send("STOPPING=1");
             watcher.shutdownNow();
             server.close();
             if (metricsServer != null) {
