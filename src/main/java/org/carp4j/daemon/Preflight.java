@@ -69,7 +69,7 @@ final class Preflight {
                 SecurePaths.problem(script, SecurePaths.Kind.FILE).ifPresent(problems::add);
             }
         }
-        return problems;
+        return problems.stream().distinct().toList(); // one unsafe ancestor is named once
     }
 
     /** The hooks that would run: executable regular files (or links to them), in name order. */
