@@ -96,6 +96,7 @@ public final class Carpd implements Callable<Integer> {
         if (insecure(dir, hooks)) {
             return EX_CONFIG;
         }
+        Signals.ignoreHangup(log);
         StateDocument doc;
         try {
             doc = store.load();

@@ -18,6 +18,11 @@ final class Signals {
     private Signals() {
     }
 
+    /** Until {@link #install}: a SIGHUP while carpd starts (a closing terminal) is logged and ignored. */
+    static void ignoreHangup(Log log) {
+        handle("HUP", s -> log.info("signal", "SIGHUP while starting: ignored"));
+    }
+
     static void install(Log log, Runnable stop, Runnable reload) {
         AtomicBoolean stopping = new AtomicBoolean();
         for (String name : STOP) {
