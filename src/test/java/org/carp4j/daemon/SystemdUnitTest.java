@@ -57,6 +57,8 @@ class SystemdUnitTest {
         }
         assertEquals("AF_INET AF_INET6 AF_NETLINK AF_PACKET AF_UNIX", s.get("RestrictAddressFamilies"),
                 "AF_PACKET for pcap, AF_NETLINK for ip, AF_UNIX for sd_notify");
+        assertTrue(Files.readAllLines(UNIT).containsAll(List.of("Environment=XDG_CACHE_HOME=/var/cache/carpd",
+                "CacheDirectory=carpd")), "JNA unpacks its library there, as ~/.cache is hidden");
         assertTrue(!s.containsKey("ProtectKernelTunables"), "carpd writes /proc/sys/net/ipv{4,6}/conf/*");
         assertTrue(!s.containsKey("MemoryDenyWriteExecute"), "the JVM's JIT writes code");
     }
