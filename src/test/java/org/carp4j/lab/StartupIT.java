@@ -283,6 +283,35 @@ class StartupIT extends LabTest {
         }
     }
 
+    /**
+     * The unit's capability set, without systemd: only CAP_NET_ADMIN and CAP_NET_RAW left, no new
+     * privileges, a home that does not exist (ProtectHome=); carpd still becomes MASTER and stops cleanly.
+     */
+    @Test
+    void carpdWorksWithOnlyTheCapabilitiesTheUnitLeavesIt() throws Exception {
+        lab = Lab.create(1, false);
+        Lab.Host h = lab.h(1);
+        Path log = lab.dir().resolve("carpd-sandboxed.log");
+        Process p = new ProcessBuilder("ip", "netns", "exec", h.ns, "setpriv", "--bounding-set=-all,+net_admin,+net_raw",
+                "--inh-caps=-all", "--no-new-privs", "env", "HOME=/nonexistent", "XDG_CACHE_HOME=" + lab.dir().resolve("cache"),
+                carpd(), "--state-dir", h.stateDir.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertTrue(Lab.eventually(Duration.ofSeconds(20), () -> Files.readString(log).contains("event=control")),
+                    Files.readString(log));
+            assertEquals(0, h.carpconfig("carp0", "create", "vhid", "1", "carpdev", "em0", VIP + "/24").exit());
+            assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> h.holds(VIP)), Files.readString(log));
+            assertTrue(h.carpconfig("carp0").out().contains("carp: MASTER"));
+            h.signal(p, "TERM");
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), Files.readString(log));
+            assertFalse(h.holds(VIP));
+            assertNoStackTrace(Files.readString(log));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     private static Path hook(Path p, String body, String mode) throws Exception {
         Files.writeString(p, "#!/bin/sh\n" + body + "\n");
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
