@@ -208,10 +208,7 @@ public final class Carpd implements Callable<Integer> {
         });
         watcher.scheduleWithFixedDelay(() -> loop.post(daemon::pollCarriers), 100, 100, TimeUnit.MILLISECONDS);
         SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
-        long ping = systemd.watchdogIntervalMillis();
-        if (ping > 0) { // from the loop thread: a stuck loop stops the pings and systemd restarts carpd
-            watcher.scheduleAtFixedRate(() -> loop.post(() -> systemd.send("WATCHDOG=1")), 0, ping, TimeUnit.MILLISECONDS);
-        }
+        Watchdog.start(systemd, watcher, loop::post);
         systemd.send("READY=1\nSTATUS=listening on 127.0.0.1:" + server.port());
 
         CountDownLatch done = new CountDownLatch(1);

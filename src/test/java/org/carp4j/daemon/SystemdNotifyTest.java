@@ -17,7 +17,7 @@ class SystemdNotifyTest {
         try (NotifyReceiver systemd = NotifyReceiver.bind(dir.resolve("notify"))) {
             SystemdNotify n = SystemdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", systemd.address));
             assertTrue(n.send("READY=1"));
-            assertEquals("READY=1", systemd.receive());
+            assertEquals("READY=1", systemd.await());
         }
     }
 
@@ -26,7 +26,7 @@ class SystemdNotifyTest {
         try (NotifyReceiver systemd = NotifyReceiver.abstractName("carp4j-test-" + ProcessHandle.current().pid())) {
             SystemdNotify n = SystemdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", systemd.address));
             assertTrue(n.send("WATCHDOG=1"));
-            assertEquals("WATCHDOG=1", systemd.receive());
+            assertEquals("WATCHDOG=1", systemd.await());
         }
     }
 

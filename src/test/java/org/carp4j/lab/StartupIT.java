@@ -233,7 +233,7 @@ class StartupIT extends LabTest {
         Path env = lab.dir().resolve("env");
         hook(hooks.resolve("10-env"), "[ \"$CARP_TO\" = MASTER ] || exit 0; env > " + env + ".tmp; cat >> " + env
                 + ".tmp; echo EOF >> " + env + ".tmp; mv " + env + ".tmp " + env, "rwxr-xr-x");
-        h.startCarpd();
+        h.startCarpd("--metrics-port", "9112"); // the lab's namespace has the port to itself
         assertEquals(0, h.carpconfig("carp0", "create", "vhid", "1", "carpdev", "em0", VIP + "/24").exit());
         assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> Files.exists(env)), h.log());
         List<String> lines = Files.readAllLines(env);
@@ -245,6 +245,7 @@ class StartupIT extends LabTest {
                 "CARP_CARPDEV", "CARP_ADDRESSES")), names);
         assertTrue(lines.contains("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), lines.toString());
         assertTrue(lines.contains("CARP_ADDRESSES=" + VIP + "/24"), lines.toString());
+        assertTrue(h.scrape(9112).contains("\ncarp_hooks_dropped_total 0\n"), "the hooks queue has room: none dropped");
     }
 
     // ------------------------------------------------------------------ systemd
@@ -272,8 +273,8 @@ class StartupIT extends LabTest {
                 h.signal(p, "TERM");
                 String m;
                 do {
-                    m = systemd.receive();
-                } while (m != null && !m.equals("STOPPING=1"));
+                    m = systemd.await();
+                } while (m != null && !m.equals("STOPPING=1")); // pings until then
                 assertEquals("STOPPING=1", m);
                 assertTrue(p.waitFor(20, TimeUnit.SECONDS));
                 assertEquals(0, p.exitValue());

@@ -56,6 +56,16 @@ public final class NotifyReceiver implements AutoCloseable {
         return n < 0 ? null : new String(buf, 0, (int) n, StandardCharsets.UTF_8);
     }
 
+    /** The next datagram, waiting up to 10 s for it (null if none came). */
+    public String await() {
+        long end = System.nanoTime() + 10_000_000_000L;
+        String m = receive();
+        while (m == null && System.nanoTime() < end) {
+            m = receive();
+        }
+        return m;
+    }
+
     @Override
     public void close() {
         LIBC.close(fd);
