@@ -7,12 +7,13 @@ import sun.misc.Signal;
 /**
  * carpd's signals. HUP re-reads the state file (see {@link Reload}); TERM, INT and every other
  * signal whose default action would end the JVM without its shutdown (USR1, ALRM, ...) stop
- * carpd cleanly, masters bowing out. QUIT stays the JVM's thread dump, PIPE is ignored by the
- * JVM, and the signals the JVM itself relies on (SEGV, BUS, FPE, ILL, TRAP, SYS, XFSZ) are left
- * alone.
+ * carpd cleanly, masters bowing out. QUIT stays the JVM's thread dump, PIPE and XFSZ are ignored
+ * by the JVM, and the signals the JVM itself relies on are left alone: SEGV, BUS, FPE, ILL, TRAP,
+ * and USR2, HotSpot's thread suspend/resume signal (JFR's sampler sends it to threads; taking it
+ * over would make a JFR recording stop carpd).
  */
 final class Signals {
-    static final List<String> STOP = List.of("TERM", "INT", "USR1", "USR2", "ALRM", "VTALRM", "PROF", "IO",
+    static final List<String> STOP = List.of("TERM", "INT", "USR1", "ALRM", "VTALRM", "PROF", "IO",
             "PWR", "STKFLT", "XCPU");
 
     private Signals() {
