@@ -23,7 +23,6 @@ import org.carp4j.link.PcapLink;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** carpd(8): the CARP daemon. Runs in the foreground, as systemd expects. */
 @Command(name = "carpd", mixinStandardHelpOptions = true, version = "carpd 0.1.0",
@@ -78,6 +77,10 @@ public final class Carpd implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = stateDir != null ? stateDir : ControlClient.defaultStateDir();
         StateFile store = new StateFile(dir);
+        if ((cleanup || check == null) && !Preflight.privileged()) {
+            System.err.println(Preflight.NOT_PRIVILEGED); // before anything is touched
+            return Preflight.EX_NOPERM;
+        }
         HostNetwork host = new IpCommandHost();
         if (cleanup) {
             List<String> removed = host.cleanup();
@@ -89,6 +92,11 @@ public final class Carpd implements Callable<Integer> {
         if (check != null) {
             return check(check.isEmpty() ? store.path() : Path.of(check));
         }
+        Path hooks = hooksDir != null ? hooksDir : dir.resolve("hooks.d");
+        if (insecure(dir, hooks)) {
+            return EX_CONFIG;
+        }
+        Signals.ignoreHangup(log);
         StateDocument doc;
         try {
             doc = store.load();
@@ -102,10 +110,24 @@ public final class Carpd implements Callable<Integer> {
             return EX_IOERR;
         }
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        if (insecure(dir, hooks)) { // again: another user may have made it between the check and now
+            return EX_CONFIG;
+        }
         for (String leftover : host.cleanup()) {
             log.warn("cleanup", "removed " + leftover + " left behind by a previous carpd");
         }
         return run(dir, store, doc, host);
+    }
+
+    /** Refuses, naming every path another user could change: carpd would trust it as root. */
+    private boolean insecure(Path dir, Path hooks) {
+        List<String> problems = Preflight.paths(dir, hooks, upscript, downscript);
+        problems.forEach(p -> System.err.println("carpd: " + p));
+        if (!problems.isEmpty()) {
+            System.err.println("carpd: refusing to start: the state directory, hooks and scripts must be root's"
+                    + " and writable by root only");
+        }
+        return !problems.isEmpty();
     }
 
     private static int check(Path file) {
@@ -201,10 +223,14 @@ public final class Carpd implements Callable<Integer> {
                 log.error("internal", "link watch: " + e);
             }
         }, 100, 100, TimeUnit.MILLISECONDS);
+        SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+        Watchdog.start(systemd, watcher, loop::post);
+        systemd.send("READY=1\nSTATUS=listening on 127.0.0.1:" + server.port());
 
         CountDownLatch done = new CountDownLatch(1);
         Runnable shutdown = () -> {
             log.info("stop", "stopping: masters bow out and release their addresses");
+            systemd.send("STOPPING=1");
             watcher.shutdownNow();
             server.close();
             if (metricsServer != null) {
@@ -226,8 +252,7 @@ public final class Carpd implements Callable<Integer> {
             ControlFile.remove(dir);
             done.countDown();
         };
-        Signal.handle(new Signal("TERM"), s -> new Thread(shutdown).start());
-        Signal.handle(new Signal("INT"), s -> new Thread(shutdown).start());
+        Signals.install(log, shutdown, () -> loop.post(() -> Reload.apply(store, daemon, log)));
         done.await();
         log.info("stop", "stopped; configuration kept in " + store.path());
         return 0;

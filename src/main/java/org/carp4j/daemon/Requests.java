@@ -38,6 +38,9 @@ final class Requests {
         Map<String, Long> stats();
 
         List<HostInterface> hostInterfaces() throws IOException;
+
+        /** The host has an interface of that name that carpd did not make (a cheap look, no fork). */
+        boolean foreignInterface(String name);
     }
 
     private final Target target;
@@ -104,6 +107,12 @@ final class Requests {
         IfconfigRequest req = new Ifconfig(this::hostInterfaces).parse(target.doc(), ifname, a.subList(1, a.size()));
         if (req.display()) {
             return show(List.of(target.doc().find(ifname).orElseThrow()), json);
+        }
+        if (target.doc().find(ifname).isEmpty() && req.next().find(ifname).isPresent()
+                && target.foreignInterface(ifname)) {
+            // the host's own interface of that name: carpd would never be able to make carpN
+            throw new CommandException(ifname + ": an interface of that name exists on this host and was not"
+                    + " created by carpd; remove it or choose another name");
         }
         target.commit(req.next());
         if (req.forceState().isPresent()) {

@@ -29,6 +29,7 @@ class RequestsTest {
         StateDocument doc = StateDocument.EMPTY;
         String diskError;
         String forced;
+        List<HostInterface> host = List.of(new HostInterface("em0", List.of(VipAddress.parse("10.0.0.2/24"))));
 
         @Override
         public StateDocument doc() {
@@ -60,7 +61,12 @@ class RequestsTest {
 
         @Override
         public List<HostInterface> hostInterfaces() {
-            return List.of(new HostInterface("em0", List.of(VipAddress.parse("10.0.0.2/24"))));
+            return host;
+        }
+
+        @Override
+        public boolean foreignInterface(String name) {
+            return host.stream().anyMatch(h -> h.name().equals(name));
         }
     }
 
@@ -69,6 +75,17 @@ class RequestsTest {
 
     private Protocol.Response carpconfig(String line) {
         return requests.handle(new Protocol.Request("t", "carpconfig", List.of(line.split(" "))));
+    }
+
+    @Test
+    void aNameTheHostsOwnInterfaceHoldsIsRefusedAndNothingChanges() {
+        daemon.host = List.of(new HostInterface("em0", List.of()), new HostInterface("carp3", List.of()));
+        Protocol.Response r = carpconfig("carp3 create vhid 3");
+        assertEquals(1, r.exit());
+        assertEquals("carp3: an interface of that name exists on this host and was not created by carpd;"
+                + " remove it or choose another name", r.err());
+        assertSame(StateDocument.EMPTY, daemon.doc);
+        assertEquals(0, carpconfig("carp4 create vhid 4").exit(), "a free name is fine");
     }
 
     @Test
