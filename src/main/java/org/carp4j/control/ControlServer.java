@@ -6,26 +6,35 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 
 /**
- * Serves the control protocol on 127.0.0.1. Each connection carries one request. Unauthenticated,
- * malformed, oversized or slow requests are refused without reaching the daemon's state; at most
- * {@value #MAX_CLIENTS} connections are served at once so a flood cannot exhaust the daemon.
+ * Serves the control protocol on 127.0.0.1. Each connection carries one request. A connection from
+ * a socket that root does not own is refused as soon as it is accepted, before it can take a slot,
+ * so other users can neither drive the daemon nor lock root out by holding connections.
+ * Unauthenticated, malformed, oversized or slow requests are refused without reaching the daemon's
+ * state; at most {@value #MAX_CLIENTS} root connections are served at once.
  */
 public final class ControlServer implements AutoCloseable {
     static final int MAX_CLIENTS = 16;
     static final int READ_TIMEOUT_MS = 2000;
+    /** Connections accepted before one look at /proc/net/tcp decides for all of them. */
+    static final int BATCH = 256;
+    static final String NOT_ROOT = "permission denied: only root may drive carpd";
 
-    private final ServerSocket socket;
+    private final ServerSocketChannel socket;
     private final byte[] token;
     private final Function<Protocol.Request, Protocol.Response> handler;
     private final ExecutorService workers = Executors.newFixedThreadPool(MAX_CLIENTS, r -> {
@@ -41,41 +50,91 @@ public final class ControlServer implements AutoCloseable {
             throws IOException {
         this.token = token.getBytes(StandardCharsets.US_ASCII);
         this.handler = handler;
-        this.socket = new ServerSocket();
-        socket.setReuseAddress(true);
-        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        this.socket = ServerSocketChannel.open();
+        socket.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        // a deep queue: a flood of other users' connections must not crowd out root's
+        try {
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
         acceptor = new Thread(this::acceptLoop, "control-accept");
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
     public int port() {
-        return socket.getLocalPort();
+        return socket.socket().getLocalPort();
     }
 
     private void acceptLoop() {
         while (!closed) {
             try {
-                Socket s = socket.accept();
-                if (!slots.tryAcquire()) {
-                    reply(s, Protocol.Response.error(ControlClient.BUSY, "carpd is busy, try again"));
-                    s.close();
-                    continue;
+                List<Socket> batch = acceptBatch();
+                // Read after every accept of the batch: each client socket is in the table by then,
+                // and none of their (address, port) pairs can be reused while we hold the other end.
+                PeerCredentials.Table owners;
+                try {
+                    owners = PeerCredentials.read();
+                } catch (IOException e) {
+                    owners = new PeerCredentials.Table(List.of()); // no one can be told apart: no one is served
                 }
-                workers.execute(() -> {
-                    try (s) {
-                        serve(s);
-                    } catch (IOException e) {
-                        // the client went away; nothing was applied for it
-                    } finally {
-                        slots.release();
-                    }
-                });
+                for (Socket s : batch) {
+                    dispatch(s, owners);
+                }
             } catch (IOException e) {
                 if (closed) {
                     return;
                 }
             }
+        }
+    }
+
+    /** One blocking accept, then whatever else is already waiting (up to BATCH). */
+    private List<Socket> acceptBatch() throws IOException {
+        List<Socket> batch = new ArrayList<>();
+        batch.add(socket.accept().socket());
+        socket.configureBlocking(false);
+        try {
+            for (SocketChannel c; batch.size() < BATCH && (c = socket.accept()) != null; ) {
+                batch.add(c.socket());
+            }
+        } finally {
+            socket.configureBlocking(true);
+        }
+        return batch;
+    }
+
+    private void dispatch(Socket s, PeerCredentials.Table owners) {
+        Integer uid = owners.owner((InetSocketAddress) s.getRemoteSocketAddress(),
+                (InetSocketAddress) s.getLocalSocketAddress());
+        if (uid == null || uid != 0) {
+            refuse(s, Protocol.Response.error(77, NOT_ROOT));
+            return;
+        }
+        if (!slots.tryAcquire()) {
+            refuse(s, Protocol.Response.error(ControlClient.BUSY, "carpd is busy, try again"));
+            return;
+        }
+        workers.execute(() -> {
+            try (s) {
+                serve(s);
+            } catch (IOException e) {
+                // the client went away; nothing was applied for it
+            } finally {
+                slots.release();
+            }
+        });
+    }
+
+    /** Answers and closes at once; the reset leaves no TIME_WAIT behind to lengthen the table. */
+    private static void refuse(Socket s, Protocol.Response why) {
+        try (s) {
+            reply(s, why);
+            s.setSoLinger(true, 0);
+        } catch (IOException e) {
+            // gone already
         }
     }
 
