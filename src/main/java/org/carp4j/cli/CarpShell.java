@@ -34,6 +34,7 @@ public final class CarpShell implements Callable<Integer> {
     static final String HELP = """
             carpconfig carpN create | destroy | up | down
             carpconfig carpN vhid N pass P carpdev IF advbase N advskew N ADDRESS MASK
+            carpconfig carpN pass -                         (asks for the password; history keeps pass ***)
             carpconfig carpN carppeer A | -carppeer          (unicast adverts, for networks without multicast)
             carpconfig carpN state init|backup|master       carpconfig -a | -l | carpN [--json]
             carpconfig -g carp [carpdemote N | -carpdemote N]
