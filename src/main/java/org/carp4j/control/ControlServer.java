@@ -14,7 +14,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -72,23 +74,40 @@ public final class ControlServer implements AutoCloseable {
         while (!closed) {
             try {
                 List<Socket> batch = acceptBatch();
-                // Read after every accept of the batch: each client socket is in the table by then,
-                // and none of their (address, port) pairs can be reused while we hold the other end.
-                PeerCredentials.Table owners;
-                try {
-                    owners = PeerCredentials.read();
-                } catch (IOException e) {
-                    owners = new PeerCredentials.Table(List.of()); // no one can be told apart: no one is served
-                }
+                Map<Socket, Integer> owners = owners(batch);
                 for (Socket s : batch) {
-                    dispatch(s, owners);
+                    dispatch(s, owners.get(s));
                 }
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 if (closed) {
                     return;
                 }
+                // one bad connection must not end the accepting
             }
         }
+    }
+
+    /**
+     * The uid owning each client's socket. Read after every accept of the batch: each client socket
+     * is in the table by then, and none of their (address, port) pairs can be reused while we hold
+     * the other end. The kernel lists the table in pieces, and a socket can be skipped while others
+     * come and go, so one that is missing is looked for again before it is refused.
+     */
+    private static Map<Socket, Integer> owners(List<Socket> batch) {
+        Map<Socket, Integer> owners = new HashMap<>();
+        for (int look = 0; look < 3 && owners.size() < batch.size(); look++) {
+            PeerCredentials.Table table = table();
+            for (Socket s : batch) {
+                if (!owners.containsKey(s) && s.getRemoteSocketAddress() instanceof InetSocketAddress peer
+                        && s.getLocalSocketAddress() instanceof InetSocketAddress us) {
+                    Integer uid = table.owner(peer, us);
+                    if (uid != null) {
+                        owners.put(s, uid);
+                    }
+                }
+            }
+        }
+        return owners;
     }
 
     /** One blocking accept, then whatever else is already waiting (up to BATCH). */
@@ -106,15 +125,24 @@ public final class ControlServer implements AutoCloseable {
         return batch;
     }
 
-    private void dispatch(Socket s, PeerCredentials.Table owners) {
-        Integer uid = owners.owner((InetSocketAddress) s.getRemoteSocketAddress(),
-                (InetSocketAddress) s.getLocalSocketAddress());
+    private static PeerCredentials.Table table() {
+        try {
+            return PeerCredentials.read();
+        } catch (IOException e) {
+            return new PeerCredentials.Table(List.of()); // no one can be told apart: no one is served
+        }
+    }
+
+    /** uid: the owner of the client's socket, null if it could not be found (then it is refused). */
+    private void dispatch(Socket s, Integer uid) {
         if (uid == null || uid != 0) {
-            refuse(s, Protocol.Response.error(77, NOT_ROOT));
+            // a reset: nothing of it lingers in TIME_WAIT to lengthen the table
+            refuse(s, Protocol.Response.error(77, NOT_ROOT), true);
             return;
         }
         if (!slots.tryAcquire()) {
-            refuse(s, Protocol.Response.error(ControlClient.BUSY, "carpd is busy, try again"));
+            // a plain close, so root's client still writes its request and reads this answer, and retries
+            refuse(s, Protocol.Response.error(ControlClient.BUSY, "carpd is busy, try again"), false);
             return;
         }
         workers.execute(() -> {
@@ -128,11 +156,13 @@ public final class ControlServer implements AutoCloseable {
         });
     }
 
-    /** Answers and closes at once; the reset leaves no TIME_WAIT behind to lengthen the table. */
-    private static void refuse(Socket s, Protocol.Response why) {
+    /** Answers and closes at once. */
+    private static void refuse(Socket s, Protocol.Response why, boolean reset) {
         try (s) {
             reply(s, why);
-            s.setSoLinger(true, 0);
+            if (reset) {
+                s.setSoLinger(true, 0);
+            }
         } catch (IOException e) {
             // gone already
         }
