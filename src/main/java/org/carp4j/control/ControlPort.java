@@ -39,6 +39,18 @@ public final class ControlPort {
                 + " credential to a port that root does not hold); the default, " + DEFAULT + ", is safe");
     }
 
+    /** Why carpd cannot serve the port, and what to do about it. */
+    public static String cannotListen(int port, IOException e) {
+        String why = "cannot listen on 127.0.0.1:" + port + ": " + e.getMessage();
+        if (e instanceof java.net.BindException && String.valueOf(e.getMessage()).contains("in use")) {
+            return why + " (another process holds it: ss -ltnp 'sport = :" + port + "' names it)";
+        }
+        if (String.valueOf(e.getMessage()).contains("Permission denied") && port < 1024) {
+            return why + " (a port below 1024 needs root with CAP_NET_BIND_SERVICE)";
+        }
+        return why;
+    }
+
     /** net.ipv4.ip_unprivileged_port_start of this network namespace; 1024, the kernel's default, if unreadable. */
     public static int unprivilegedStart() {
         // one read from offset 0: a sysctl answers a read at any other offset with end of file,

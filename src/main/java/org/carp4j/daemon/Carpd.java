@@ -160,7 +160,7 @@ public final class Carpd implements Callable<Integer> {
                 }
             });
         } catch (IOException e) {
-            log.error("control", "cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+            log.error("control", ControlPort.cannotListen(port, e));
             loop.call(() -> {
                 daemon.stop();
                 return null;

@@ -27,4 +27,12 @@ class ControlPortTest {
                 .getInputStream().readAllBytes()).trim();
         assertEquals(Integer.parseInt(cat), ControlPort.unprivilegedStart());
     }
+
+    @Test
+    void aFailedBindSaysWhatToDo() {
+        assertEquals("cannot listen on 127.0.0.1:17112: Address already in use (another process holds it:"
+                + " ss -ltnp 'sport = :17112' names it)", ControlPort.cannotListen(17112, new java.net.BindException("Address already in use")));
+        assertEquals("cannot listen on 127.0.0.1:112: Permission denied (a port below 1024 needs root with CAP_NET_BIND_SERVICE)",
+                ControlPort.cannotListen(112, new java.net.SocketException("Permission denied")));
+    }
 }
