@@ -82,7 +82,13 @@ public final class ControlServer implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                // one bad connection must not end the accepting
+                // one bad connection must not end the accepting; a failing accept (no file
+                // descriptors left) is tried again after a pause, not in a spin
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException stop) {
+                    return;
+                }
             }
         }
     }
