@@ -105,9 +105,9 @@ class ControlSecurityIT extends LabTest {
         // 64 connections held open (four times the daemon's slots), and four threads of new ones
         Path attackLog = lab.dir().resolve("flood.log");
         Process attack = attack(master, attackLog, "hold", "112", "64", "20");
+        int commands = 0;
         try {
             assertTrue(Lab.await(Duration.ofSeconds(20), () -> read(attackLog).contains("HOLDING 64")), read(attackLog));
-            int commands = 0;
             while (attack.isAlive() && commands < 40) {
                 Lab.Result r = master.carpconfig("carp0");
                 assertEquals(0, r.exit(), "command " + commands + " under the flood: " + r.err());
@@ -120,7 +120,8 @@ class ControlSecurityIT extends LabTest {
             attack.destroy();
         }
         String summary = read(attackLog);
-        System.out.println("control flood: " + summary.strip());
+        System.out.println("control flood: " + summary.strip().replace('\n', ' ') + "; root's " + commands
+                + " commands all answered");
         assertTrue(summary.contains("held 64, closed by carpd 64;"), "carpd closed every connection it did not serve: " + summary);
         var flood = java.util.regex.Pattern.compile("flood (\\d+) connections, (\\d+) answered").matcher(summary);
         assertTrue(flood.find() && Long.parseLong(flood.group(2)) > 0, "the flood was refused with a reason: " + summary);
