@@ -15,6 +15,7 @@ import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
 import org.carp4j.control.ControlClient;
 import org.carp4j.control.ControlFile;
+import org.carp4j.control.ControlPort;
 import org.carp4j.control.ControlServer;
 import org.carp4j.host.CarpProtocolSocket;
 import org.carp4j.host.HostNetwork;
@@ -37,8 +38,8 @@ public final class Carpd implements Callable<Integer> {
             description = "State directory (default: $CARPD_STATE_DIR or /var/lib/carpd).")
     Path stateDir;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "7112",
-            description = "Control port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + ControlPort.DEFAULT,
+            description = "Control port on 127.0.0.1 (default: ${DEFAULT-VALUE}, which only root can bind; 0 picks a free one).")
     int port;
 
     @Option(names = "--metrics-port", paramLabel = "PORT",
@@ -191,7 +192,7 @@ public final class Carpd implements Callable<Integer> {
         try {
             server = new ControlServer(port, credential.token(), gate::serve);
         } catch (IOException e) {
-            log.error("control", "cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+            log.error("control", ControlPort.cannotListen(port, e));
             loop.callFirst(() -> {
                 daemon.stop();
                 return null;
@@ -204,6 +205,7 @@ public final class Carpd implements Callable<Integer> {
         }
         new ControlFile(server.port(), credential.token()).write(dir);
         log.info("control", "listening on 127.0.0.1:" + server.port());
+        ControlPort.warning(port, ControlPort.unprivilegedStart()).ifPresent(w -> log.warn("control", w));
         com.sun.net.httpserver.HttpServer metrics = null;
         if (metricsPort != null) {
             metrics = MetricsServer.start(metricsPort, () -> loop.call(() -> daemon.metrics(loop), 5_000));

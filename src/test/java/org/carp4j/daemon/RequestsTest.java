@@ -140,4 +140,17 @@ class RequestsTest {
         Protocol.Response r = broken.handle(new Protocol.Request("t", "carpsysctl", List.of("net.inet.carp.stats")));
         assertEquals(new Protocol.Response(70, "", "internal error: IllegalStateException (see carpd's log)"), r);
     }
+
+    @Test
+    void anInterfaceThatCanBeTakenOverIsWarnedAboutOnce() {
+        assertEquals("", carpconfig("carp0 create").err(), "no vhid yet");
+        Protocol.Response r = carpconfig("carp0 vhid 1 10.0.0.1/24");
+        assertEquals(0, r.exit());
+        assertEquals("warning: carp0 has no password; anyone on the LAN can take over vhid 1", r.err());
+        assertEquals("", carpconfig("carp0 advskew 100").err(), "said once, not on every change");
+        assertEquals("warning: carp0 has no password; anyone on the LAN can take over vhid 2", carpconfig("carp0 vhid 2").err());
+        assertEquals("", carpconfig("carp0 pass lanpasswd").err());
+        assertEquals("warning: carp0 has no password; anyone on the LAN can take over vhid 2", carpconfig("carp0 -pass").err());
+        assertEquals("", carpconfig("carp1 create vhid 3 pass x 10.0.0.3/24").err());
+    }
 }

@@ -47,7 +47,7 @@ class SystemdUnitTest {
     @Test
     void sandboxedToWhatARootNetworkDaemonNeeds() throws Exception {
         Map<String, String> s = service();
-        assertEquals("CAP_NET_ADMIN CAP_NET_RAW", s.get("CapabilityBoundingSet"));
+        assertEquals("CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE", s.get("CapabilityBoundingSet"));
         assertEquals("strict", s.get("ProtectSystem"));
         assertEquals("/var/lib/carpd", s.get("ReadWritePaths"));
         assertEquals("carpd", s.get("StateDirectory"));

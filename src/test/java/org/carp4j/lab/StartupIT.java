@@ -286,7 +286,8 @@ class StartupIT extends LabTest {
     }
 
     /**
-     * The unit's capability set, without systemd: only CAP_NET_ADMIN and CAP_NET_RAW left, no new
+     * The unit's capability set, without systemd: only CAP_NET_ADMIN, CAP_NET_RAW and CAP_NET_BIND_SERVICE
+     * (the control port is 112) left, no new
      * privileges, a home that does not exist (ProtectHome=); carpd still becomes MASTER and stops cleanly.
      */
     @Test
@@ -294,7 +295,7 @@ class StartupIT extends LabTest {
         lab = Lab.create(1, false);
         Lab.Host h = lab.h(1);
         Path log = lab.dir().resolve("carpd-sandboxed.log");
-        Process p = new ProcessBuilder("ip", "netns", "exec", h.ns, "setpriv", "--bounding-set=-all,+net_admin,+net_raw",
+        Process p = new ProcessBuilder("ip", "netns", "exec", h.ns, "setpriv", "--bounding-set=-all,+net_admin,+net_raw,+net_bind_service",
                 "--inh-caps=-all", "--no-new-privs", "env", "HOME=/nonexistent", "XDG_CACHE_HOME=" + lab.dir().resolve("cache"),
                 carpd(), "--state-dir", h.stateDir.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
