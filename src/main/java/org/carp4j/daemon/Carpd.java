@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +32,8 @@ public final class Carpd implements Callable<Integer> {
     static final int EX_CONFIG = 78;
     static final int EX_IOERR = 74;
     static final int EX_UNAVAILABLE = 69;
+    /** Another carpd holds the state directory. */
+    static final int EX_TEMPFAIL = 75;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "State directory (default: $CARPD_STATE_DIR or /var/lib/carpd).")
@@ -80,11 +81,7 @@ public final class Carpd implements Callable<Integer> {
         StateFile store = new StateFile(dir);
         HostNetwork host = new IpCommandHost();
         if (cleanup) {
-            List<String> removed = host.cleanup();
-            ControlFile.remove(dir);
-            System.out.println(removed.isEmpty() ? "carpd: nothing to clean up"
-                    : "carpd: removed " + String.join(" ", removed));
-            return 0;
+            return cleanup(dir, host);
         }
         if (check != null) {
             return check(check.isEmpty() ? store.path() : Path.of(check));
@@ -102,10 +99,25 @@ public final class Carpd implements Callable<Integer> {
             return EX_IOERR;
         }
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        for (String leftover : host.cleanup()) {
-            log.warn("cleanup", "removed " + leftover + " left behind by a previous carpd");
-        }
         return run(dir, store, doc, host);
+    }
+
+    /** What a dead carpd left behind; refused while a carpd holds the state directory. */
+    private static int cleanup(Path dir, HostNetwork host) throws IOException, InterruptedException {
+        // No state directory: no carpd ever ran with it, so none can be running.
+        try (StateLock lock = Files.isDirectory(dir) ? StateLock.acquire(dir) : null) {
+            if (lock != null && !DeadManSwitch.awaitGuards(lock.file(), DeadManSwitch.WAIT_SECONDS)) {
+                System.err.println("carpd: a guard still holds " + lock.file() + "; cleaning up beside it");
+            }
+            List<String> removed = host.cleanup();
+            ControlFile.remove(dir);
+            System.out.println(removed.isEmpty() ? "carpd: nothing to clean up"
+                    : "carpd: removed " + String.join(" ", removed));
+            return 0;
+        } catch (StateLock.Held e) {
+            System.err.println("carpd: " + e.getMessage() + "; refusing to clean up under it (stop it instead)");
+            return EX_TEMPFAIL;
+        }
     }
 
     private static int check(Path file) {
@@ -132,17 +144,66 @@ public final class Carpd implements Callable<Integer> {
         }
     }
 
+    /**
+     * Starts everything in order, each registered with the lifecycle as it starts, and waits for
+     * the stop. The state lock and the guard come first: nothing on the host is touched before
+     * this carpd owns the state directory and a guard will undo its work if it dies.
+     */
     private int run(Path dir, StateFile store, StateDocument doc, HostNetwork host) throws Exception {
+        Lifecycle life = new Lifecycle(log);
+        Signal.handle(new Signal("TERM"), s -> stopInBackground(life, 0));
+        Signal.handle(new Signal("INT"), s -> stopInBackground(life, 0));
+        try {
+            StateLock lock = StateLock.acquire(dir);
+            life.started("state lock", lock::close);
+            DeadManSwitch guard = DeadManSwitch.arm(lock.file(), log, () -> stopInBackground(life, EX_UNAVAILABLE));
+            life.started("dead-man's switch", guard::close);
+            for (String leftover : host.cleanup()) { // e.g. carpd and its guard killed together
+                log.warn("cleanup", "removed " + leftover + " left behind by a previous carpd");
+            }
+            start(life, dir, store, doc, host);
+        } catch (StateLock.Held e) {
+            System.err.println("carpd: " + e.getMessage());
+            return EX_TEMPFAIL;
+        } catch (Lifecycle.Stopping e) {
+            // a signal came during the start; the stop it started has run
+        } catch (Exception e) {
+            log.error("start", "cannot start: " + e.getMessage());
+            life.stop(EX_UNAVAILABLE);
+        }
+        int code = life.awaitStopped();
+        log.info("stop", "stopped; configuration kept in " + store.path());
+        return code;
+    }
+
+    private void stopInBackground(Lifecycle life, int code) {
+        new Thread(() -> {
+            log.info("stop", "stopping: masters bow out and release their addresses");
+            life.stop(code);
+        }, "carpd-stop").start();
+    }
+
+    private void start(Lifecycle life, Path dir, StateFile store, StateDocument doc, HostNetwork host) throws Exception {
+        CarpProtocolSocket protocolSocket = openProtocolSocket();
+        if (protocolSocket != null) {
+            life.started("protocol socket", protocolSocket::close);
+        }
         Daemon daemon = new Daemon(store, doc, host,
                 (dev, receiver) -> new PcapLink(dev, "ip proto 112 or ip6 proto 112 or arp", receiver),
                 log, System::nanoTime);
-        EventLoop loop = new EventLoop(System::nanoTime, daemon);
-        daemon.attach(loop::post);
         Hooks hooks = new Hooks(new Hooks.Options(hooksDir != null ? hooksDir : dir.resolve("hooks.d"), upscript,
                 downscript, Math.max(1, hookTimeout) * 1000L), log);
         daemon.hooks(hooks);
-        CarpProtocolSocket protocolSocket = openProtocolSocket();
+        life.started("hooks", hooks::drain); // drained once the carp interfaces are gone: their last transitions run hooks
+        EventLoop loop = new EventLoop(System::nanoTime, daemon);
+        daemon.attach(loop::post);
         loop.start();
+        life.started("event loop", loop::stop);
+        // registered before the start, so a start that fails half-way is undone
+        life.started("carp interfaces", () -> loop.call(() -> {
+            daemon.stop();
+            return null;
+        }, 10_000));
         loop.call(() -> {
             daemon.start();
             return null;
@@ -159,61 +220,25 @@ public final class Carpd implements Callable<Integer> {
                 }
             });
         } catch (IOException e) {
-            log.error("control", "cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
-            loop.call(() -> {
-                daemon.stop();
-                return null;
-            }, 10_000);
-            loop.stop();
-            if (protocolSocket != null) {
-                protocolSocket.close();
-            }
-            return EX_UNAVAILABLE;
+            throw new IOException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
         }
+        life.started("control server", server::close);
         new ControlFile(server.port(), credential.token()).write(dir);
+        life.started("control file", () -> ControlFile.remove(dir));
         log.info("control", "listening on 127.0.0.1:" + server.port());
-        com.sun.net.httpserver.HttpServer metrics = null;
         if (metricsPort != null) {
-            metrics = MetricsServer.start(metricsPort, () -> loop.call(daemon::metrics, 5_000));
+            com.sun.net.httpserver.HttpServer metrics = MetricsServer.start(metricsPort,
+                    () -> loop.call(daemon::metrics, 5_000));
+            life.started("metrics server", () -> metrics.stop(0));
             log.info("metrics", "serving http://127.0.0.1:" + metrics.getAddress().getPort() + "/metrics");
         }
-        com.sun.net.httpserver.HttpServer metricsServer = metrics;
 
         ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "link-watch");
             t.setDaemon(true);
             return t;
         });
+        life.started("link watcher", watcher::shutdownNow);
         watcher.scheduleWithFixedDelay(() -> loop.post(daemon::pollCarriers), 100, 100, TimeUnit.MILLISECONDS);
-
-        CountDownLatch done = new CountDownLatch(1);
-        Runnable shutdown = () -> {
-            log.info("stop", "stopping: masters bow out and release their addresses");
-            watcher.shutdownNow();
-            server.close();
-            if (metricsServer != null) {
-                metricsServer.stop(0);
-            }
-            try {
-                loop.call(() -> {
-                    daemon.stop();
-                    return null;
-                }, 10_000);
-                loop.stop();
-            } catch (Exception e) {
-                log.error("stop", String.valueOf(e));
-            }
-            hooks.drain();
-            if (protocolSocket != null) {
-                protocolSocket.close();
-            }
-            ControlFile.remove(dir);
-            done.countDown();
-        };
-        Signal.handle(new Signal("TERM"), s -> new Thread(shutdown).start());
-        Signal.handle(new Signal("INT"), s -> new Thread(shutdown).start());
-        done.await();
-        log.info("stop", "stopped; configuration kept in " + store.path());
-        return 0;
     }
 }
