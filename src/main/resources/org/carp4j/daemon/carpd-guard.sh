@@ -10,6 +10,7 @@
 # A terminal's ^C or systemd's SIGTERM to the whole group must not take the guard away before
 # carpd's own clean stop; it leaves at end-of-file only.
 trap '' INT TERM HUP
+set -f # interface names are never patterns
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 lock=$1
 wait=$2
@@ -36,16 +37,25 @@ echo ready
 while read -r _; do :; done
 
 # "5: carp0@em0: <BROADCAST,...> ... link/ether 00:00:5e:00:01:01 brd ff:ff:ff:ff:ff:ff\    alias carp4j"
-"$ip" -o link show | while read -r _ name rest; do
+names=$("$ip" -o link show | while read -r _ name rest; do
     case "$rest\\" in
         *'\    alias carp4j\'*)
             name=${name%:}
-            name=${name%%@*}
-            if "$ip" link del "$name" 2>/dev/null; then
-                echo "time=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ) level=warning event=guard" \
-                    "msg=\"carpd is gone: removed $name and its addresses\"" >&2
-            fi
+            echo "${name%%@*}"
             ;;
     esac
+done)
+[ -n "$names" ] || exit 0
+# One ip for all: the addresses first, so the VIPs leave at once (a link's deletion waits for
+# the kernel's grace periods), then the links and with them the virtual MACs.
+{
+    for name in $names; do echo "address flush dev $name"; done
+    for name in $names; do echo "link del dev $name"; done
+} | "$ip" -force -batch - 2>/dev/null
+for name in $names; do
+    if ! "$ip" link show dev "$name" >/dev/null 2>&1; then
+        echo "time=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ) level=warning event=guard" \
+            "msg=\"carpd is gone: removed $name and its addresses\"" >&2
+    fi
 done
 exit 0
