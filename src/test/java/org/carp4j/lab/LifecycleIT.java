@@ -184,12 +184,16 @@ class LifecycleIT extends LabTest {
         assertTrue(h.holds(VIP) && hasCarp0(h), "nothing removed");
         assertTrue(h.carpconfig("carp0").out().contains("carp: MASTER"), "the daemon still answers");
 
+        // an admin's own macvlan, its alias only close to carpd's mark: neither the guard nor --cleanup touch it
+        h.exec("ip", "link", "add", "mv0", "link", "em0", "type", "macvlan");
+        h.exec("ip", "link", "set", "mv0", "alias", "carp4j (not carpd's)");
         h.signal("KILL"); // the guard removes carp0; --cleanup waits for it, then has nothing to do
         assertTrue(h.carpd().waitFor(10, TimeUnit.SECONDS));
         Lab.Result after = carpd(h, "--cleanup");
         assertEquals(0, after.exit(), after.err());
         assertEquals("carpd: nothing to clean up\n", after.out());
         assertFalse(h.holds(VIP) || hasCarp0(h));
+        assertTrue(h.exec("ip", "-o", "link", "show").contains(": mv0@em0:"), "the admin's link is still there");
     }
 
     @Test
