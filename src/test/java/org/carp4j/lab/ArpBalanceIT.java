@@ -18,9 +18,12 @@ class ArpBalanceIT extends LabTest {
     @Test
     void clientsSplitBetweenTheMastersAndSurviveAFailover() throws Exception {
         lab = Lab.create(4, false);
+        lab.h(1).startCarpd();
+        lab.h(2).startCarpd();
         for (int i = 1; i <= 2; i++) {
             var h = lab.h(i);
-            h.startCarpd();
+            // preempt: each vhid ends on its preferred firewall whichever was configured first
+            assertEquals(0, h.carpsysctl("-w", "net.inet.carp.preempt=1").exit());
             assertEquals(0, h.carpsysctl("-w", "net.inet.carp.arpbalance=1").exit());
             assertEquals(0, h.carpconfig("carp0", "create", "vhid", "1", "pass", "pw", "carpdev", "em0",
                     "advskew", i == 1 ? "0" : "100", VIP + "/24").exit());
