@@ -318,8 +318,8 @@ public final class CarpEngine {
             throw new DecodeException(DropReason.BAD_AUTH, () -> "vhid " + h.vhid() + " from "
                     + ip.src().getHostAddress() + " (check vhid, password and addresses)");
         }
-        Carpdev cd = carpdevs.get(dev);
-        if (v.ownsCounter(h.counter()) || (cd != null && cd.owns(ip.src()))) {
+        // PROTOCOL §0: our own last counter AND our own source; a peer may repeat our counter
+        if (v.ownsCounter(h.counter()) && ownSource(dev, v, ip.src())) {
             throw new DecodeException(DropReason.LOOP, () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress());
         }
         if (sysctls.replay() != 0 && !v.freshFrom(ip.src(), h.counter())) {
@@ -327,6 +327,11 @@ public final class CarpEngine {
                     + " counter " + Long.toUnsignedString(h.counter()));
         }
         return new Accepted(v, ip.src(), h);
+    }
+
+    private boolean ownSource(String dev, VirtualHost v, InetAddress src) {
+        Carpdev cd = carpdevs.get(dev);
+        return (cd != null && cd.owns(src)) || src.equals(sourceAddress(v, src instanceof Inet4Address));
     }
 
     private Optional<VirtualHost> find(String dev, int vhid) {

@@ -100,8 +100,26 @@ final class VirtualHost {
         return Interval.of(config.advbase(), effectiveSkew());
     }
 
+    /**
+     * The backup's own master-down timer: on its own advskew even while link loss makes it
+     * advertise 240 (FreeBSD 6 sets the BACKUP timer from sc_advskew), so suppression changes what
+     * peers see, not how long this host waits for a dead master.
+     */
     long masterDown() {
-        return Interval.masterDown(config.advbase(), effectiveSkew());
+        return Interval.masterDown(config.advbase(), config.advskew());
+    }
+
+    /**
+     * "Master will time out": a received interval longer than 3·advbase + own advskew/256 s makes a
+     * BACKUP take over at once (OpenBSD, FreeBSD, ucarp; the skew is not tripled). OpenBSD skips the
+     * rule at advbase 0; a bow-out (255/255) still counts there.
+     */
+    boolean willTimeOut(long remote) {
+        if (remote == Interval.of(BOW_OUT, BOW_OUT)) {
+            return true;
+        }
+        return config.advbase() != 0
+                && remote > Interval.DEAD_RATIO * config.advbase() * Interval.SECOND + config.advskew() * Interval.SKEW_UNIT;
     }
 
     // ---------------------------------------------------------------- transitions
@@ -219,7 +237,7 @@ final class VirtualHost {
                     becomeMaster(now, "preempting a slower master", out);
                 } else if (demoteRemote > demoteLocal) {
                     becomeMaster(now, "master is demoted", out);
-                } else if (remote > masterDown()) {
+                } else if (willTimeOut(remote)) {
                     becomeMaster(now, remote == Interval.of(BOW_OUT, BOW_OUT)
                             ? "master bowed out" : "master advertises slower than our timeout", out);
                 } else {

@@ -1,0 +1,88 @@
+package org.carp4j.election;
+
+import static org.carp4j.election.CarpState.BACKUP;
+import static org.carp4j.election.CarpState.MASTER;
+import static org.carp4j.election.SimLab.MS;
+import static org.carp4j.election.SimLab.S;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.carp4j.codec.DropReason;
+import org.carp4j.config.VhostConfig;
+import org.carp4j.config.VipAddress;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Where the audit against OpenBSD, FreeBSD and ucarp (issue 13) found the election engine
+ * differing from the references. Times are written out: 1/256 s = 3.90625 ms.
+ */
+class FidelityTest {
+
+    private static String why(SimLab.Entry e) {
+        return ((Action.StateChange) e.action()).why();
+    }
+
+    /** Item 5: the backup takes over at once when the master's interval exceeds 3·advbase + own skew/256. */
+    @Test
+    void aBackupAt1Over100FacingAMasterAt4Over0TakesOverOnTheFirstAdvert() {
+        SimLab lab = new SimLab(31);
+        var slow = lab.host("slow").nic("em0", "lan", "172.16.0.1/24")
+                .set(new VhostConfig("carp0", 1, "pw", "em0", 4, 0, List.of(VipAddress.parse("172.16.0.100/24")), true));
+        lab.runUntil(13 * S); // alone: master at 12 s (3 x 4 s), first advert at 12 s
+        assertEquals(MASTER, slow.state("carp0"));
+        var fast = lab.host("fast").nic("em0", "lan", "172.16.0.2/24").carp("carp0", 1, "pw", "em0", 100, "172.16.0.100/24");
+        lab.runUntil(30 * S);
+        // threshold 3 s + 100/256 s = 3.390625 s < 4 s: the next advert (16 s, arriving 16.001 s) is "going to time out"
+        var t = lab.transitions("fast", "carp0");
+        assertEquals(16 * S + MS, t.get(1).at());
+        assertEquals("master advertises slower than our timeout", why(t.get(1)));
+        assertEquals(List.of("fast"), lab.masters("carp0"));
+    }
+
+    /** Item 7: a peer's advert that repeats our last counter is a peer's advert, not our own looped back. */
+    @Test
+    void aPeerRepeatingOurLastCounterIsNotTakenForALoop() {
+        SimLab lab = new SimLab(32);
+        var h = lab.host("h").nic("em0", "lan", "172.16.0.1/24").carp("carp0", 1, "pw", "em0", 100, "172.16.0.100/24");
+        lab.runUntil(10 * S);
+        assertEquals(MASTER, h.state("carp0"));
+        var ours = lab.adverts("h", "carp0");
+        long last = ours.get(ours.size() - 1).carp().counter();
+        // a faster peer (OpenBSD's constant cookie can equal anything) with our counter
+        h.engine.receive("em0", Forge.advert("172.16.0.9", 1, 0, 0, last), lab.now());
+        assertEquals(0, h.engine.stats().drops(DropReason.LOOP));
+        assertEquals(BACKUP, h.state("carp0"));
+        // our own frame coming back (our source, our counter) is still a loop
+        var again = lab.host("h");
+        again.force("carp0", MASTER);
+        var mine = lab.adverts("h", "carp0");
+        long c = mine.get(mine.size() - 1).carp().counter();
+        again.engine.receive("em0", Forge.advert("172.16.0.1", 1, 0, 0, c), lab.now());
+        assertEquals(1, again.engine.stats().drops(DropReason.LOOP));
+        assertEquals(MASTER, again.state("carp0"));
+    }
+
+    /**
+     * Item 8: while link loss makes every carp interface advertise advskew 240, the backup's own
+     * master-down timer still runs on its own advskew (FreeBSD 6): 3 x (1 + 100/256) s = 4.171875 s.
+     */
+    @Test
+    void linkLossSuppressionDoesNotStretchTheBackupsOwnMasterDownTimer() {
+        SimLab lab = new SimLab(33);
+        var master = lab.host("master").nic("em0", "lan", "172.16.0.1/24")
+                .carp("carp0", 1, "pw", "em0", 0, "172.16.0.100/24");
+        var backup = lab.host("backup").nic("em0", "lan", "172.16.0.2/24").nic("em1", "wan", "192.0.2.2/24")
+                .sysctl("preempt", 1).carp("carp0", 1, "pw", "em0", 100, "172.16.0.100/24")
+                .carp("carp1", 2, "pw", "em1", 100, "192.0.2.100/24");
+        lab.runUntil(10 * S + 500 * MS);
+        backup.cut("em1"); // suppression on: backup's carp0 would advertise advskew 240
+        lab.runUntil(20 * S + 500 * MS);
+        master.detach("em0"); // last advert that crosses: 20 s, heard at 20.001 s
+        lab.runUntil(40 * S);
+        var t = lab.transitions("backup", "carp0");
+        var takeover = t.get(t.size() - 1);
+        assertEquals(MASTER, backup.state("carp0"));
+        assertEquals("master timed out", why(takeover));
+        assertEquals(20 * S + MS + 4_171_875_000L, takeover.at());
+    }
+}
