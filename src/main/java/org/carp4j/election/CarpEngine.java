@@ -37,7 +37,22 @@ public final class CarpEngine {
     private final RandomGenerator random;
     private final Map<String, VirtualHost> vhosts = new LinkedHashMap<>();
     private final Map<String, Carpdev> carpdevs = new HashMap<>();
-    private final ReceiveStats stats = new ReceiveStats();
+    private final ReceivePath receivePath = new ReceivePath(new ReceivePath.Hosts() {
+        @Override
+        public Sysctls sysctls() {
+            return sysctls;
+        }
+
+        @Override
+        public Optional<VirtualHost> find(String dev, int vhid) {
+            return CarpEngine.this.find(dev, vhid);
+        }
+
+        @Override
+        public boolean ownSource(String dev, VirtualHost v, InetAddress src) {
+            return CarpEngine.this.ownSource(dev, v, src);
+        }
+    });
     private final Neighbours neighbours = new Neighbours();
     private Sysctls sysctls = Sysctls.DEFAULTS;
     private int demote;
@@ -213,31 +228,9 @@ public final class CarpEngine {
         return d;
     }
 
-    /**
-     * A frame captured on a carpdev. Checks it in OpenBSD's order, counts every drop by reason,
-     * and hands a valid advert to its virtual host.
-     */
+    /** A frame captured on a carpdev: see {@link ReceivePath}. */
     public List<Action> receive(String dev, byte[] frame, long now) {
-        List<Action> out = new ArrayList<>();
-        if (frame != null && frame.length >= 14) {
-            stats.received(frame[12] == 0x08 && frame[13] == 0x00);
-        }
-        try {
-            Accepted a = validate(dev, frame);
-            stats.accepted();
-            if (sysctls.log() >= 2) {
-                out.add(new Action.Log(Action.Level.DEBUG, a.vhost().name(), a.carp().vhid(), "advert from "
-                        + a.src().getHostAddress() + " advbase " + a.carp().advbase() + " advskew "
-                        + a.carp().advskew() + " demote " + a.carp().demote()));
-            }
-            a.vhost().onAdvert(a.src(), a.carp(), now, out);
-        } catch (DecodeException e) {
-            stats.dropped(e.reason());
-            if (sysctls.log() >= 1) {
-                out.add(new Action.Log(Action.Level.INFO, null, 0, dev + ": dropped " + e.getMessage()));
-            }
-        }
-        return out;
+        return receivePath.receive(dev, frame, now);
     }
 
     /**
@@ -290,43 +283,6 @@ public final class CarpEngine {
         return sysctls.arpbalance() != 0 && vhosts.values().stream()
                 .filter(o -> o != v && v.config().carpdev() != null && v.config().carpdev().equals(o.config().carpdev()))
                 .anyMatch(o -> o.config().addresses().stream().anyMatch(a -> a.address().equals(address)));
-    }
-
-    private record Accepted(VirtualHost vhost, InetAddress src, CarpHeader carp) {
-    }
-
-    private Accepted validate(String dev, byte[] frame) throws DecodeException {
-        if (sysctls.allow() == 0) {
-            throw new DecodeException(DropReason.NOT_ALLOWED, "net.inet.carp.allow=0");
-        }
-        FrameCodec.IpView ip = FrameCodec.readIp(frame);
-        if (ip.ttl() != 255) {
-            throw new DecodeException(DropReason.BAD_TTL, () -> "TTL " + ip.ttl() + " from " + ip.src().getHostAddress());
-        }
-        CarpHeader h = ip.carp();
-        if (!h.checksumValid()) {
-            throw new DecodeException(DropReason.BAD_CHECKSUM, () -> "from " + ip.src().getHostAddress());
-        }
-        VirtualHost v = find(dev, h.vhid())
-                .orElseThrow(() -> new DecodeException(DropReason.UNKNOWN_VHID,
-                        () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress()));
-        if (h.version() != CarpHeader.VERSION) {
-            throw new DecodeException(DropReason.BAD_VERSION,
-                    () -> "version " + h.version() + " from " + ip.src().getHostAddress());
-        }
-        if (!v.verify(h)) {
-            throw new DecodeException(DropReason.BAD_AUTH, () -> "vhid " + h.vhid() + " from "
-                    + ip.src().getHostAddress() + " (check vhid, password and addresses)");
-        }
-        // PROTOCOL §0: our own last counter AND our own source; a peer may repeat our counter
-        if (v.ownsCounter(h.counter()) && ownSource(dev, v, ip.src())) {
-            throw new DecodeException(DropReason.LOOP, () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress());
-        }
-        if (sysctls.replay() != 0 && !v.freshFrom(ip.src(), h.counter())) {
-            throw new DecodeException(DropReason.REPLAY, () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress()
-                    + " counter " + Long.toUnsignedString(h.counter()));
-        }
-        return new Accepted(v, ip.src(), h);
     }
 
     private boolean ownSource(String dev, VirtualHost v, InetAddress src) {
@@ -431,7 +387,7 @@ public final class CarpEngine {
     }
 
     void countSent(boolean v4) {
-        stats.sent(v4);
+        receivePath.stats().sent(v4);
     }
 
     /** Source of our adverts: the carpdev's own address, else the group's first address. */
@@ -450,7 +406,7 @@ public final class CarpEngine {
     }
 
     public ReceiveStats stats() {
-        return stats;
+        return receivePath.stats();
     }
 
     public Sysctls sysctls() {

@@ -84,8 +84,8 @@ final class VirtualHost {
     }
 
     /** With net.inet.carp.replay on: false if this authenticated advert replays an older one. */
-    boolean freshFrom(InetAddress src, long c) {
-        return replay.accept(src, c);
+    boolean fresh(CarpHeader h, long now) {
+        return replay.accept(h.counter(), h.advbase(), h.advskew(), now);
     }
 
     boolean verify(CarpHeader h) {

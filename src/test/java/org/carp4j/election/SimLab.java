@@ -144,7 +144,7 @@ final class SimLab {
             return d != null && d.linkUp() && !detached.contains(dev);
         }
 
-        private void run(List<Action> actions) {
+        void run(List<Action> actions) {
             for (Action a : actions) {
                 trace.add(new Entry(now, name, a));
                 if (a instanceof Action.SendFrame f) {
