@@ -44,6 +44,8 @@ final class VirtualHost {
     private long lastSent;
     private boolean sentAny;
     private final ReplayGuard replay = new ReplayGuard();
+    /** When this MASTER last re-asserted against a less preferred master, or NEVER. */
+    private long lastReassert = NEVER;
     /** `state init` holds the interface in INIT until the administrator says otherwise. */
     private boolean heldInInit;
 
@@ -221,15 +223,19 @@ final class VirtualHost {
                     becomeBackup(now, "master with lower demotion advertised", out);
                 } else if (demoteRemote == demoteLocal && local > remote) {
                     becomeBackup(now, "more frequent advertisement received", out);
+                } else if (demoteRemote == demoteLocal && local == remote && sameSource(src)) {
+                    // equal in everything the peer and we can both see (carpdevs without IPv4
+                    // addresses both advertise from the VIP): no order to agree on, so each side
+                    // backs off with probability 1/2, which settles in two rounds on average
+                    if (engine.random().nextBoolean()) {
+                        becomeBackup(now, "equal master with the same source address advertised", out);
+                    } else {
+                        reassert(src, now, out);
+                    }
                 } else if (demoteRemote == demoteLocal && local == remote && peerWinsTie(src)) {
                     becomeBackup(now, "equal master with lower address advertised", out);
                 } else {
-                    // We win the conflict: tell the segment again where the addresses live and
-                    // let the other master hear us now rather than at our next interval.
-                    out.add(new Action.Log(Action.Level.WARNING, name(), config.vhid(),
-                            "less preferred master " + src.getHostAddress() + " advertising, reasserting"));
-                    sendAdverts(config.advbase(), effectiveSkew(), out);
-                    announce(out);
+                    reassert(src, now, out);
                 }
             }
             case BACKUP -> {
@@ -248,6 +254,27 @@ final class VirtualHost {
                 // not taking part
             }
         }
+    }
+
+    /**
+     * We win a conflict: tell the segment again where the addresses live and let the other master
+     * hear us now rather than at our next interval, but at most once per advert interval, so two
+     * masters that both think they win cannot answer each other frame for frame (no BSD or ucarp
+     * master answers every advert).
+     */
+    private void reassert(InetAddress src, long now, List<Action> out) {
+        if (lastReassert != NEVER && now - lastReassert < interval()) {
+            return;
+        }
+        lastReassert = now;
+        out.add(new Action.Log(Action.Level.WARNING, name(), config.vhid(),
+                "less preferred master " + src.getHostAddress() + " advertising, reasserting"));
+        sendAdverts(config.advbase(), effectiveSkew(), out);
+        announce(out);
+    }
+
+    private boolean sameSource(InetAddress peer) {
+        return peer.equals(engine.sourceAddress(this, peer instanceof Inet4Address));
     }
 
     /**

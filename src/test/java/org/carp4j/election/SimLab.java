@@ -71,6 +71,16 @@ final class SimLab {
             return this;
         }
 
+        /** Plugs interface dev into a segment without an IPv4 address of its own. */
+        Host bareNic(String dev, String segment) {
+            segmentOf.put(dev, segment);
+            long mac = 0x0200_0000_0000L | (devs.size() << 8) | hosts.size();
+            Carpdev d = new Carpdev(dev, new MacAddress(mac), List.of(), true);
+            devs.put(dev, d);
+            run(engine.carpdev(d, now));
+            return this;
+        }
+
         Host sysctl(String name, int value) {
             sysctls = sysctls.with(name, value);
             return reconfigure();
@@ -280,6 +290,12 @@ final class SimLab {
             }
         }
         return out;
+    }
+
+    /** How many frames of this kind all hosts sent in [from, to). */
+    long sent(Action.FrameKind kind, long from, long to) {
+        return trace.stream().filter(e -> e.at >= from && e.at < to && e.action instanceof Action.SendFrame f
+                && f.kind() == kind).count();
     }
 
     /** Which hosts are MASTER of ifname now. */
