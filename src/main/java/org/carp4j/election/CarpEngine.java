@@ -141,6 +141,30 @@ public final class CarpEngine {
         return out;
     }
 
+    /**
+     * What became of an advert the daemon tried to send for carp interface ifname. Three failures
+     * in a row demote the host by 1 (OpenBSD's "> snderrors") and, with preempt, suppress like a
+     * dead link (FreeBSD 6's send-error suppression): an unheard master must yield to the backup
+     * that timed it out. Three good adverts in a row undo both.
+     */
+    public List<Action> sent(String ifname, boolean ok, long now) {
+        VirtualHost v = vhosts.get(ifname);
+        if (v == null) {
+            return List.of();
+        }
+        int change = v.sendResult(ok);
+        if (change == 0) {
+            return List.of();
+        }
+        List<Action> out = new ArrayList<>();
+        out.add(new Action.Log(Action.Level.ERROR, ifname, v.config().vhid(), change > 0
+                ? "demoted by 1 (" + VirtualHost.SEND_ERRORS + " consecutive send errors on " + v.config().carpdev() + ")"
+                : "demotion by send errors lifted (" + VirtualHost.SEND_ERRORS + " good adverts)"));
+        updateSuppression();
+        vhosts.values().forEach(o -> o.timingChanged(now, out)); // masters tell peers at once
+        return out;
+    }
+
     /** Administrator's `state init|backup|master`. */
     public List<Action> forceState(String name, CarpState target, long now) {
         VirtualHost v = vhosts.get(name);
@@ -349,12 +373,13 @@ public final class CarpEngine {
      * interface advertise advskew 240, so a preempting peer takes all groups over together.
      */
     private boolean updateSuppression() {
-        boolean now = sysctls.preempt() != 0 && vhosts.values().stream()
+        boolean now = sysctls.preempt() != 0 && (vhosts.values().stream()
                 .filter(v -> v.config().up())
                 .map(v -> v.config().carpdev())
                 .filter(Objects::nonNull)
                 .map(carpdevs::get)
-                .anyMatch(d -> d != null && !d.linkUp());
+                .anyMatch(d -> d != null && !d.linkUp())
+                || vhosts.values().stream().anyMatch(VirtualHost::sendFailing));
         boolean changed = now != suppressing;
         suppressing = now;
         return changed;
@@ -378,8 +403,10 @@ public final class CarpEngine {
         return sysctls.preempt() != 0;
     }
 
+    /** The demote byte we advertise: the configured counter plus 1 per interface failing to send. */
     int demote() {
-        return demote;
+        long failing = vhosts.values().stream().filter(VirtualHost::sendFailing).count();
+        return (int) Math.min(255, demote + failing);
     }
 
     RandomGenerator random() {

@@ -26,6 +26,8 @@ final class VirtualHost {
     static final int BOW_OUT = 255;
     /** Skew every carp interface advertises while a carpdev is dead and preempt is on. */
     static final int SUPPRESSED_SKEW = 240;
+    /** Consecutive failed adverts that demote, and good ones that undo it (FreeBSD, ucarp: 3). */
+    static final int SEND_ERRORS = 3;
 
     private final CarpEngine engine;
     private VhostConfig config;
@@ -46,6 +48,8 @@ final class VirtualHost {
     private final ReplayGuard replay = new ReplayGuard();
     /** When this MASTER last re-asserted against a less preferred master, or NEVER. */
     private long lastReassert = NEVER;
+    private int sendErrors;
+    private int sendSuccesses;
     /** `state init` holds the interface in INIT until the administrator says otherwise. */
     private boolean heldInInit;
 
@@ -124,6 +128,34 @@ final class VirtualHost {
                 && remote > Interval.DEAD_RATIO * config.advbase() * Interval.SECOND + config.advskew() * Interval.SKEW_UNIT;
     }
 
+    /**
+     * Counts a send result as OpenBSD's carp_send_ad does: +1 when the SEND_ERRORS-th failure in
+     * a row starts the demotion, -1 when SEND_ERRORS good adverts in a row end it, else 0.
+     */
+    int sendResult(boolean ok) {
+        if (!ok) {
+            sendSuccesses = 0;
+            if (sendErrors < Integer.MAX_VALUE) {
+                sendErrors++;
+            }
+            return sendErrors == SEND_ERRORS ? 1 : 0;
+        }
+        if (sendErrors >= SEND_ERRORS) {
+            if (++sendSuccesses >= SEND_ERRORS) {
+                sendErrors = 0;
+                sendSuccesses = 0;
+                return -1;
+            }
+            return 0;
+        }
+        sendErrors = 0;
+        return 0;
+    }
+
+    boolean sendFailing() {
+        return sendErrors >= SEND_ERRORS;
+    }
+
     // ---------------------------------------------------------------- transitions
 
     void becomeBackup(long now, String why, List<Action> out) {
@@ -164,6 +196,8 @@ final class VirtualHost {
             out.add(new Action.ReleaseAddresses(name(), config.addresses()));
         }
         state = CarpState.INIT;
+        sendErrors = 0; // leaving the election (down, carpdev gone) lifts a send-error demotion
+        sendSuccesses = 0;
         advertDue = NEVER;
         refreshDue = NEVER;
         masterDownDue = NEVER;

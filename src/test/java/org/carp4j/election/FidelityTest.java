@@ -116,4 +116,42 @@ class FidelityTest {
             assertEquals(lab.masters("carp0"), lab.holders("172.16.0.100/24"));
         }
     }
+
+    /**
+     * Item 9: a master whose adverts cannot be sent is not heard, so the backup takes over; the
+     * failing host must then yield. After 3 consecutive send errors it demotes itself by 1
+     * (OpenBSD's "> snderrors") and, with preempt, advertises advskew 240 (FreeBSD 6's send-error
+     * suppression); 3 consecutive good sends undo both.
+     */
+    @Test
+    void failedSendsDemoteSoTheUnheardMasterYieldsAndRecoverWhenSendsWorkAgain() {
+        SimLab lab = new SimLab(34);
+        var fw1 = lab.host("fw1").nic("em0", "lan", "172.16.0.1/24").carp("carp0", 1, "pw", "em0", 0, "172.16.0.100/24");
+        var fw2 = lab.host("fw2").nic("em0", "lan", "172.16.0.2/24").carp("carp0", 1, "pw", "em0", 100, "172.16.0.100/24");
+        lab.runUntil(10 * S + 500 * MS);
+        assertEquals(List.of("fw1"), lab.masters("carp0"));
+        fw1.failSends("em0"); // fw1 still hears, but nothing it sends leaves
+        lab.runUntil(30 * S);
+        // fw2 last heard fw1 at 10.001 s and times out 4.171875 s later
+        var t = lab.transitions("fw2", "carp0");
+        assertEquals(10 * S + MS + 4_171_875_000L, t.get(t.size() - 1).at());
+        assertEquals(List.of("fw2"), lab.masters("carp0"), "fw1 (demoted 1) yields to fw2 (demote 0)");
+        assertEquals(List.of("fw2"), lab.holders("172.16.0.100/24"));
+        var fw1t = lab.transitions("fw1", "carp0");
+        assertEquals("master with lower demotion advertised", why(fw1t.get(fw1t.size() - 1)));
+        assertTrue(lab.trace().stream().anyMatch(e -> e.host().equals("fw1") && e.action() instanceof Action.Log l
+                && l.message().contains("demoted by 1 (3 consecutive send errors on em0)")), "logged");
+
+        // as on OpenBSD, only good adverts lift the demotion, and a BACKUP sends none: fw1 stays
+        // demoted until it is MASTER again (here: fw2 dies) and three adverts have gone out
+        fw1.sendsWork("em0");
+        lab.runFor(10 * S);
+        assertEquals(List.of("fw2"), lab.masters("carp0"));
+        fw2.cut("em0");
+        lab.runFor(10 * S);
+        assertEquals(List.of("fw1"), lab.masters("carp0"));
+        var sent = lab.adverts("fw1", "carp0");
+        assertEquals(1, sent.get(sent.size() - 8).carp().demote(), "still demoted in its first adverts");
+        assertEquals(0, sent.get(sent.size() - 1).carp().demote(), "undemoted after three good ones");
+    }
 }

@@ -50,6 +50,7 @@ final class SimLab {
         final Map<String, String> segmentOf = new LinkedHashMap<>();
         final Map<String, Carpdev> devs = new LinkedHashMap<>();
         final Set<String> detached = new HashSet<>();
+        final Set<String> failingSends = new HashSet<>();
         final Map<String, VhostConfig> carps = new LinkedHashMap<>();
         final Set<VipAddress> addresses = new HashSet<>();
         Sysctls sysctls = Sysctls.DEFAULTS;
@@ -154,10 +155,27 @@ final class SimLab {
             return d != null && d.linkUp() && !detached.contains(dev);
         }
 
+        /** The NIC refuses to send on dev (ENOBUFS, a dead driver): adverts fail and carpd is told so. */
+        Host failSends(String dev) {
+            failingSends.add(dev);
+            return this;
+        }
+
+        Host sendsWork(String dev) {
+            failingSends.remove(dev);
+            return this;
+        }
+
         void run(List<Action> actions) {
             for (Action a : actions) {
                 trace.add(new Entry(now, name, a));
-                if (a instanceof Action.SendFrame f) {
+                if (a instanceof Action.SendFrame f && f.kind() == Action.FrameKind.ADVERT) {
+                    boolean ok = !failingSends.contains(f.carpdev());
+                    if (ok) {
+                        transmit(this, f);
+                    }
+                    run(engine.sent(f.ifname(), ok, now));
+                } else if (a instanceof Action.SendFrame f) {
                     transmit(this, f);
                 } else if (a instanceof Action.TakeAddresses t) {
                     addresses.addAll(t.addresses());
