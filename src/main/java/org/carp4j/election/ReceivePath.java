@@ -30,6 +30,8 @@ final class ReceivePath {
 
     private final Hosts hosts;
     private final ReceiveStats stats = new ReceiveStats();
+    /** net.inet.carp.log=1: one line per drop reason per second; the counters count them all. */
+    private final LogLimiter dropLines = new LogLimiter(Interval.SECOND);
 
     ReceivePath(Hosts hosts) {
         this.hosts = hosts;
@@ -56,8 +58,9 @@ final class ReceivePath {
             a.vhost().onAdvert(a.src(), a.carp(), now, out);
         } catch (DecodeException e) {
             stats.dropped(e.reason());
-            if (sysctls.log() >= 1) {
-                out.add(new Action.Log(Action.Level.INFO, null, 0, dev + ": dropped " + e.getMessage()));
+            String more = sysctls.log() >= 1 ? dropLines.admit(e.reason(), now) : null;
+            if (more != null) {
+                out.add(new Action.Log(Action.Level.INFO, null, 0, dev + ": dropped " + e.getMessage() + more));
             }
         }
         return out;

@@ -48,6 +48,9 @@ final class VirtualHost {
     private final ReplayGuard replay = new ReplayGuard();
     /** When this MASTER last re-asserted against a less preferred master, or NEVER. */
     private long lastReassert = NEVER;
+    private final Damping damping = new Damping();
+    /** The "less preferred master" warning: once a minute at most, however many re-asserts. */
+    private final LogLimiter warnings = new LogLimiter(60 * Interval.SECOND);
     private int sendErrors;
     private int sendSuccesses;
     /** `state init` holds the interface in INIT until the administrator says otherwise. */
@@ -77,7 +80,7 @@ final class VirtualHost {
     }
 
     long nextDeadline() {
-        return Math.min(Math.min(advertDue, masterDownDue), refreshDue);
+        return Math.min(Math.min(Math.min(advertDue, masterDownDue), refreshDue), damping.releaseAt());
     }
 
     private void armRefresh(long now) {
@@ -226,6 +229,7 @@ final class VirtualHost {
     // ---------------------------------------------------------------- events
 
     void tick(long now, List<Action> out) {
+        releaseIfCalm(now, out);
         if (state == CarpState.MASTER && now >= refreshDue) {
             announce(out); // keep switches' and hosts' tables fresh (net.inet.carp.garprefresh)
             int every = engine.garpRefresh();
@@ -254,31 +258,31 @@ final class VirtualHost {
         switch (state) {
             case MASTER -> {
                 if (demoteRemote < demoteLocal) {
-                    becomeBackup(now, "master with lower demotion advertised", out);
+                    stepDown(now, "master with lower demotion advertised", out);
                 } else if (demoteRemote == demoteLocal && local > remote) {
-                    becomeBackup(now, "more frequent advertisement received", out);
+                    stepDown(now, "more frequent advertisement received", out);
                 } else if (demoteRemote == demoteLocal && local == remote && sameSource(src)) {
                     // equal in everything the peer and we can both see (carpdevs without IPv4
                     // addresses both advertise from the VIP): no order to agree on, so each side
                     // backs off with probability 1/2, which settles in two rounds on average
                     if (engine.random().nextBoolean()) {
-                        becomeBackup(now, "equal master with the same source address advertised", out);
+                        stepDown(now, "equal master with the same source address advertised", out);
                     } else {
                         reassert(src, now, out);
                     }
                 } else if (demoteRemote == demoteLocal && local == remote && peerWinsTie(src)) {
-                    becomeBackup(now, "equal master with lower address advertised", out);
+                    stepDown(now, "equal master with lower address advertised", out);
                 } else {
                     reassert(src, now, out);
                 }
             }
             case BACKUP -> {
                 if (engine.preempt() && local < remote && demoteRemote >= demoteLocal) {
-                    becomeMaster(now, "preempting a slower master", out);
+                    takeOver(now, "preempting a slower master", out);
                 } else if (demoteRemote > demoteLocal) {
-                    becomeMaster(now, "master is demoted", out);
+                    takeOver(now, "master is demoted", out);
                 } else if (willTimeOut(remote)) {
-                    becomeMaster(now, remote == Interval.of(BOW_OUT, BOW_OUT)
+                    takeOver(now, remote == Interval.of(BOW_OUT, BOW_OUT)
                             ? "master bowed out" : "master advertises slower than our timeout", out);
                 } else {
                     masterDownDue = now + masterDown();
@@ -287,6 +291,40 @@ final class VirtualHost {
             case INIT -> {
                 // not taking part
             }
+        }
+    }
+
+    /** An advert makes this MASTER step down: always allowed, but it counts towards damping. */
+    private void stepDown(long now, String why, List<Action> out) {
+        becomeBackup(now, why, out);
+        damp(now, out);
+    }
+
+    /**
+     * An advert would make this BACKUP take over: not while the interface is held for flapping
+     * (its master-down timer still runs, so a master that really went away is still replaced).
+     */
+    private void takeOver(long now, String why, List<Action> out) {
+        releaseIfCalm(now, out);
+        if (damping.held()) {
+            return;
+        }
+        becomeMaster(now, why, out);
+        damp(now, out);
+    }
+
+    private void damp(long now, List<Action> out) {
+        if (damping.changed(now) == Damping.Change.HELD) {
+            out.add(new Action.Log(Action.Level.ERROR, name(), config.vhid(), "flapping: "
+                    + (int) Damping.HOLD + " state changes driven by adverts in a short time; adverts can no longer"
+                    + " make this interface MASTER until it calms down (the master-down timer still can)"));
+        }
+    }
+
+    private void releaseIfCalm(long now, List<Action> out) {
+        if (damping.tick(now) == Damping.Change.RELEASED) {
+            out.add(new Action.Log(Action.Level.WARNING, name(), config.vhid(),
+                    "no longer flapping: adverts may make this interface MASTER again"));
         }
     }
 
@@ -301,8 +339,11 @@ final class VirtualHost {
             return;
         }
         lastReassert = now;
-        out.add(new Action.Log(Action.Level.WARNING, name(), config.vhid(),
-                "less preferred master " + src.getHostAddress() + " advertising, reasserting"));
+        String more = warnings.admit(this, now);
+        if (more != null) {
+            out.add(new Action.Log(Action.Level.WARNING, name(), config.vhid(),
+                    "less preferred master " + src.getHostAddress() + " advertising, reasserting" + more));
+        }
         sendAdverts(config.advbase(), effectiveSkew(), out);
         announce(out);
     }

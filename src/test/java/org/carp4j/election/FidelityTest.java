@@ -154,4 +154,66 @@ class FidelityTest {
         assertEquals(1, sent.get(sent.size() - 8).carp().demote(), "still demoted in its first adverts");
         assertEquals(0, sent.get(sent.size() - 1).carp().demote(), "undemoted after three good ones");
     }
+
+    /**
+     * Item 10: without the password an attacker who captured one advert can rewrite advbase,
+     * advskew and demote. 300 forged adverts, alternating "faster master" and "demoted master",
+     * 10 a second: each used to cost a state change (and an `ip` fork and a hook) on the backup and
+     * an advert, a GARP and a warning on the master. Now the flapping backup is held (adverts can
+     * no longer make it MASTER), the master re-asserts at most once per interval, and the flood
+     * changes little but counters.
+     */
+    @Test
+    void aFloodOfForgedAdvertsIsDampedAndRateLimited() {
+        SimLab lab = new SimLab(35);
+        var fw1 = lab.host("fw1").nic("em0", "lan", "172.16.0.1/24").carp("carp0", 1, "pw", "em0", 0, "172.16.0.100/24");
+        var fw2 = lab.host("fw2").nic("em0", "lan", "172.16.0.2/24").carp("carp0", 1, "pw", "em0", 100, "172.16.0.100/24");
+        lab.runUntil(10 * S);
+        long start = lab.now();
+        int before2 = lab.transitions("fw2", "carp0").size();
+        for (int i = 0; i < 300; i++) {
+            lab.runUntil(start + i * 100 * MS + 50 * MS);
+            byte[] forged = i % 2 == 0
+                    ? Forge.advert("172.16.0.9", 1, 0, 0, 42)    // a faster master: a MASTER steps down
+                    : Forge.advert("172.16.0.9", 1, 0, 255, 42); // a demoted master: a BACKUP takes over
+            fw1.run(fw1.engine.receive("em0", forged, lab.now()));
+            fw2.run(fw2.engine.receive("em0", forged, lab.now()));
+        }
+        long end = lab.now();
+        lab.runFor(5 * S);
+        int changes = lab.transitions("fw2", "carp0").size() - before2;
+        long warnings = lab.trace().stream().filter(e -> e.at() >= start && e.at() <= end
+                && e.action() instanceof Action.Log l && l.level() == Action.Level.WARNING).count();
+        long adverts = lab.sent(Action.FrameKind.ADVERT, start, end);
+        long garps = lab.sent(Action.FrameKind.GARP, start, end);
+        System.out.println("300 forged adverts in 30 s: fw2 state changes " + changes + ", adverts " + adverts
+                + ", GARPs " + garps + ", warnings " + warnings);
+        assertTrue(changes <= 6, changes + " state changes on fw2");
+        assertTrue(lab.trace().stream().anyMatch(e -> e.host().equals("fw2") && e.action() instanceof Action.Log l
+                && l.message().contains("flapping")), "the hold is logged");
+        // fw1 and fw2 advertise once a second each (60), fw1 re-asserts at most once a second (30)
+        assertTrue(adverts <= 95, adverts + " adverts");
+        assertTrue(garps <= 35, garps + " GARPs");
+        assertTrue(warnings <= 40, warnings + " warnings");
+        assertEquals(List.of("fw1"), lab.masters("carp0"));
+        assertEquals(List.of("fw1"), lab.holders("172.16.0.100/24"));
+        assertEquals(BACKUP, fw2.state("carp0"));
+    }
+
+    /** Item 10: with net.inet.carp.log=1 a flood of bad packets is counted in full but logged once a second. */
+    @Test
+    void aFloodOfBadPacketsIsCountedButLoggedOnceASecond() {
+        SimLab lab = new SimLab(36);
+        var h = lab.host("h").nic("em0", "lan", "172.16.0.2/24").sysctl("log", 1)
+                .carp("carp0", 1, "pw", "em0", 100, "172.16.0.100/24");
+        byte[] wrongPassword = Forge.advert(1, "guess", "172.16.0.100", "172.16.0.9", 1, 0, 0, 7);
+        long lines = 0;
+        for (int i = 0; i < 1000; i++) {
+            lines += h.engine.receive("em0", wrongPassword, S + i * MS).size();
+        }
+        assertEquals(1000, h.engine.stats().drops(DropReason.BAD_AUTH));
+        assertEquals(1, lines);
+        List<Action> next = h.engine.receive("em0", wrongPassword, 2 * S);
+        assertTrue(((Action.Log) next.get(0)).message().endsWith("(999 more since)"), next.toString());
+    }
 }
