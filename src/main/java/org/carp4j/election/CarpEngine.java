@@ -30,8 +30,6 @@ import org.carp4j.config.VipAddress;
  * Not thread-safe; the daemon drives it from one thread.
  */
 public final class CarpEngine {
-    static final InetAddress GROUP_V4 = VhostConfig.GROUP_V4;
-    static final InetAddress GROUP_V6 = VipAddress.Inet.parseLiteral("ff02::12");
     static final InetAddress ANY_V4 = VipAddress.Inet.parseLiteral("0.0.0.0");
 
     private final RandomGenerator random;
@@ -54,6 +52,8 @@ public final class CarpEngine {
         }
     });
     private final Neighbours neighbours = new Neighbours();
+    private final Segment segment = new HostSegment();
+    private final ArpBalance balance = new ArpBalance(vhosts.values());
     private Sysctls sysctls = Sysctls.DEFAULTS;
     private int demote;
     private boolean suppressing;
@@ -86,7 +86,7 @@ public final class CarpEngine {
         for (VhostConfig c : wanted.values()) {
             VirtualHost v = vhosts.get(c.name());
             if (v == null) {
-                vhosts.put(c.name(), new VirtualHost(this, c));
+                vhosts.put(c.name(), new VirtualHost(segment, c));
                 continue;
             }
             VhostConfig old = v.config();
@@ -237,12 +237,6 @@ public final class CarpEngine {
                 Announcements.arpRequest(d.mac(), (Inet4Address) own, (Inet4Address) p.address())));
     }
 
-    /** Where a carppeer's frames go on Ethernet: its MAC, or broadcast until it answers ARP. */
-    MacAddress peerMac(String carpdev, InetAddress peer) {
-        MacAddress m = neighbours.mac(carpdev, peer);
-        return m == null ? MacAddress.BROADCAST : m;
-    }
-
     /** The earliest time {@link #tick} has work, or Long.MAX_VALUE. */
     public long nextDeadline() {
         long d = neighbours.nextDeadline();
@@ -259,10 +253,7 @@ public final class CarpEngine {
 
     /**
      * An ARP frame captured on a carpdev. One from a carppeer tells us its MAC. A request may also
-     * be ours to answer under net.inet.carp.arpbalance (FreeBSD 6): carp interfaces on one carpdev
-     * that share an address split the requests for it. The request is answered by the interface at
-     * index (requester's IPv4 address as a number) mod (how many running interfaces hold the
-     * address), in vhid order, and only if that interface is MASTER here; the kernel stays silent.
+     * be ours to answer under net.inet.carp.arpbalance (see {@link ArpBalance}).
      */
     public List<Action> arp(String dev, byte[] frame, long now) {
         Optional<Announcements.Arp> parsed = Announcements.parseArp(frame);
@@ -275,38 +266,10 @@ public final class CarpEngine {
             out.add(new Action.Log(Action.Level.INFO, null, 0, "carppeer " + arp.senderIp().getHostAddress()
                     + " is at " + arp.senderMac() + " on " + dev));
         }
-        if (!arp.request() || sysctls.arpbalance() == 0) {
-            return out;
-        }
-        List<VirtualHost> holders = balanced(dev, arp.targetIp());
-        if (holders.isEmpty()) {
-            return out;
-        }
-        long index = Integer.toUnsignedLong(VipAddress.Inet.toInt(arp.senderIp())) % holders.size();
-        VirtualHost chosen = holders.get((int) index);
-        if (chosen.state() == CarpState.MASTER) {
-            byte[] reply = Announcements.arpReply(MacAddress.virtual(chosen.config().vhid()),
-                    arp.targetIp(), arp.senderMac(), arp.senderIp());
-            out.add(new Action.SendFrame(chosen.name(), dev, Action.FrameKind.ARP_REPLY, reply));
+        if (arp.request() && sysctls.arpbalance() != 0) {
+            balance.answer(dev, arp).ifPresent(out::add);
         }
         return out;
-    }
-
-    /** Running carp interfaces on dev holding address, in vhid order. */
-    List<VirtualHost> balanced(String dev, InetAddress address) {
-        return vhosts.values().stream()
-                .filter(v -> v.state() != CarpState.INIT && dev.equals(v.config().carpdev())
-                        && v.config().addresses().stream().anyMatch(a -> a.address().equals(address)))
-                .sorted(java.util.Comparator.comparingInt(v -> v.config().vhid()))
-                .toList();
-    }
-
-    /** With arpbalance on, an address shared by several carp interfaces is never announced: a
-     * gratuitous ARP would pull every client to one MAC and undo the balance. */
-    boolean sharedUnderBalance(VirtualHost v, InetAddress address) {
-        return sysctls.arpbalance() != 0 && vhosts.values().stream()
-                .filter(o -> o != v && v.config().carpdev() != null && v.config().carpdev().equals(o.config().carpdev()))
-                .anyMatch(o -> o.config().addresses().stream().anyMatch(a -> a.address().equals(address)));
     }
 
     private boolean ownSource(String dev, VirtualHost v, InetAddress src) {
@@ -387,42 +350,72 @@ public final class CarpEngine {
 
     // ---------------------------------------------------------------- for VirtualHost
 
-    boolean suppressing() {
-        return suppressing;
-    }
-
-    int garpRefresh() {
-        return sysctls.garprefresh();
-    }
-
-    boolean replayProtection() {
-        return sysctls.replay() != 0;
-    }
-
-    boolean preempt() {
-        return sysctls.preempt() != 0;
-    }
-
     /** The demote byte we advertise: the configured counter plus 1 per interface failing to send. */
-    int demote() {
+    private int demote() {
         long failing = vhosts.values().stream().filter(VirtualHost::sendFailing).count();
         return (int) Math.min(255, demote + failing);
     }
 
-    RandomGenerator random() {
-        return random;
-    }
-
-    void countSent(boolean v4) {
-        receivePath.stats().sent(v4);
-    }
-
     /** Source of our adverts: the carpdev's own address, else the group's first address. */
-    InetAddress sourceAddress(VirtualHost v, boolean v4) {
+    private InetAddress sourceAddress(VirtualHost v, boolean v4) {
         Carpdev d = carpdevs.get(v.config().carpdev());
         Optional<InetAddress> own = d == null ? Optional.empty() : v4 ? d.firstIPv4() : d.linkLocalIPv6();
         return own.orElseGet(() -> v.config().addresses().stream().map(VipAddress::address)
                 .filter(a -> v4 == (a instanceof java.net.Inet4Address)).findFirst().orElse(null));
+    }
+
+    /** All a VirtualHost may ask of this host (see {@link Segment}). */
+    private final class HostSegment implements Segment {
+        @Override
+        public boolean suppressing() {
+            return suppressing;
+        }
+
+        @Override
+        public int garpRefresh() {
+            return sysctls.garprefresh();
+        }
+
+        @Override
+        public boolean replayProtection() {
+            return sysctls.replay() != 0;
+        }
+
+        @Override
+        public boolean preempt() {
+            return sysctls.preempt() != 0;
+        }
+
+        @Override
+        public int demote() {
+            return CarpEngine.this.demote();
+        }
+
+        @Override
+        public RandomGenerator random() {
+            return random;
+        }
+
+        @Override
+        public InetAddress sourceAddress(VirtualHost v, boolean v4) {
+            return CarpEngine.this.sourceAddress(v, v4);
+        }
+
+        @Override
+        public MacAddress peerMac(String carpdev, InetAddress peer) {
+            MacAddress m = neighbours.mac(carpdev, peer);
+            return m == null ? MacAddress.BROADCAST : m;
+        }
+
+        @Override
+        public boolean sharedUnderBalance(VirtualHost v, InetAddress address) {
+            return sysctls.arpbalance() != 0 && balance.shared(v, address);
+        }
+
+        @Override
+        public void countSent(boolean v4) {
+            receivePath.stats().sent(v4);
+        }
     }
 
     // ---------------------------------------------------------------- views

@@ -18,10 +18,11 @@ import org.carp4j.election.Action.FrameKind;
 /**
  * One carp interface's state machine (OpenBSD's carp_softc): state, the advert and master-down
  * timers, and the counter. Host-wide inputs (preempt, demotion, link suppression, the carpdev's
- * addresses, randomness) come from the owning {@link CarpEngine}.
+ * addresses, randomness) come through its narrow {@link Segment}.
  */
 final class VirtualHost {
     static final long NEVER = Long.MAX_VALUE;
+    static final InetAddress GROUP_V6 = VipAddress.Inet.parseLiteral("ff02::12");
     /** Advbase and advskew of the bow-out advert (PROTOCOL.md §3.5). */
     static final int BOW_OUT = 255;
     /** Skew every carp interface advertises while a carpdev is dead and preempt is on. */
@@ -29,7 +30,7 @@ final class VirtualHost {
     /** Consecutive failed adverts that demote, and good ones that undo it (FreeBSD, ucarp: 3). */
     static final int SEND_ERRORS = 3;
 
-    private final CarpEngine engine;
+    private final Segment segment;
     private VhostConfig config;
     private List<InetAddress> hashed;
     private CarpHmac.Keyed hmac;
@@ -56,8 +57,8 @@ final class VirtualHost {
     /** `state init` holds the interface in INIT until the administrator says otherwise. */
     private boolean heldInInit;
 
-    VirtualHost(CarpEngine engine, VhostConfig config) {
-        this.engine = engine;
+    VirtualHost(Segment segment, VhostConfig config) {
+        this.segment = segment;
         setConfig(config);
     }
 
@@ -84,7 +85,7 @@ final class VirtualHost {
     }
 
     private void armRefresh(long now) {
-        int every = engine.garpRefresh();
+        int every = segment.garpRefresh();
         refreshDue = state == CarpState.MASTER && every > 0 ? now + every * Interval.SECOND : NEVER;
     }
 
@@ -102,7 +103,7 @@ final class VirtualHost {
     }
 
     int effectiveSkew() {
-        return engine.suppressing() && config.advskew() < SUPPRESSED_SKEW ? SUPPRESSED_SKEW : config.advskew();
+        return segment.suppressing() && config.advskew() < SUPPRESSED_SKEW ? SUPPRESSED_SKEW : config.advskew();
     }
 
     long interval() {
@@ -232,7 +233,7 @@ final class VirtualHost {
         releaseIfCalm(now, out);
         if (state == CarpState.MASTER && now >= refreshDue) {
             announce(out); // keep switches' and hosts' tables fresh (net.inet.carp.garprefresh)
-            int every = engine.garpRefresh();
+            int every = segment.garpRefresh();
             refreshDue = every > 0 ? refreshDue + every * Interval.SECOND : NEVER;
         }
         if (state == CarpState.BACKUP && now >= masterDownDue) {
@@ -253,7 +254,7 @@ final class VirtualHost {
         counter = h.counter();
         long local = interval();
         long remote = Interval.of(h.advbase(), h.advskew());
-        int demoteLocal = engine.demote();
+        int demoteLocal = segment.demote();
         int demoteRemote = h.demote();
         switch (state) {
             case MASTER -> {
@@ -265,7 +266,7 @@ final class VirtualHost {
                     // equal in everything the peer and we can both see (carpdevs without IPv4
                     // addresses both advertise from the VIP): no order to agree on, so each side
                     // backs off with probability 1/2, which settles in two rounds on average
-                    if (engine.random().nextBoolean()) {
+                    if (segment.random().nextBoolean()) {
                         stepDown(now, "equal master with the same source address advertised", out);
                     } else {
                         reassert(src, now, out);
@@ -277,7 +278,7 @@ final class VirtualHost {
                 }
             }
             case BACKUP -> {
-                if (engine.preempt() && local < remote && demoteRemote >= demoteLocal) {
+                if (segment.preempt() && local < remote && demoteRemote >= demoteLocal) {
                     takeOver(now, "preempting a slower master", out);
                 } else if (demoteRemote > demoteLocal) {
                     takeOver(now, "master is demoted", out);
@@ -349,7 +350,7 @@ final class VirtualHost {
     }
 
     private boolean sameSource(InetAddress peer) {
-        return peer.equals(engine.sourceAddress(this, peer instanceof Inet4Address));
+        return peer.equals(segment.sourceAddress(this, peer instanceof Inet4Address));
     }
 
     /**
@@ -358,7 +359,7 @@ final class VirtualHost {
      * ucarp/carp4j pair agrees on the winner.
      */
     private boolean peerWinsTie(InetAddress peer) {
-        InetAddress own = engine.sourceAddress(this, peer instanceof Inet4Address);
+        InetAddress own = segment.sourceAddress(this, peer instanceof Inet4Address);
         if (own == null) {
             return true;
         }
@@ -390,36 +391,36 @@ final class VirtualHost {
     }
 
     private void sendAdvert(boolean v4, int advbase, int advskew, List<Action> out) {
-        InetAddress src = engine.sourceAddress(this, v4);
+        InetAddress src = segment.sourceAddress(this, v4);
         if (src == null) {
             out.add(new Action.Log(Action.Level.WARNING, name(), config.vhid(),
                     "no IPv6 address on " + config.carpdev() + " to send the IPv6 advert from"));
             return;
         }
         long c;
-        if (engine.replayProtection()) {
+        if (segment.replayProtection()) {
             // never go backwards (a guarding peer would drop us), but still follow a peer ahead
-            c = sentAny ? lastSent + 1 : engine.random().nextLong();
+            c = sentAny ? lastSent + 1 : segment.random().nextLong();
             if (heardPeer && counter + 1 - c > 0) {
                 c = counter + 1;
             }
         } else {
-            c = heardPeer ? ++counter : engine.random().nextLong();
+            c = heardPeer ? ++counter : segment.random().nextLong();
         }
         lastSent = c;
         sentAny = true;
         byte[] counterBytes = java.nio.ByteBuffer.allocate(8).putLong(c).array();
         byte[] digest = hmac.compute(config.vhid(), hashed, counterBytes, CarpHmac.Variant.ALL_ADDRESSES);
-        CarpHeader h = CarpHeader.advertisement(config.vhid(), advbase, advskew, engine.demote(), c, digest);
+        CarpHeader h = CarpHeader.advertisement(config.vhid(), advbase, advskew, segment.demote(), c, digest);
         // TTL 255 even to a unicast carppeer: OpenBSD drops anything else, routed or not.
         AdvertFrame f = v4
                 ? new AdvertFrame(config.peer() == null ? MacAddress.CARP_GROUP_V4
-                        : engine.peerMac(config.carpdev(), config.peer()), MacAddress.virtual(config.vhid()), src,
-                    config.peer() == null ? CarpEngine.GROUP_V4 : config.peer(), 255, 0x10,
-                    engine.random().nextInt(0x10000), h)
+                        : segment.peerMac(config.carpdev(), config.peer()), MacAddress.virtual(config.vhid()), src,
+                    config.peer() == null ? VhostConfig.GROUP_V4 : config.peer(), 255, 0x10,
+                    segment.random().nextInt(0x10000), h)
                 : new AdvertFrame(MacAddress.CARP_GROUP_V6, MacAddress.virtual(config.vhid()), src,
-                    CarpEngine.GROUP_V6, 255, 0, 0, h);
-        engine.countSent(v4);
+                    GROUP_V6, 255, 0, 0, h);
+        segment.countSent(v4);
         out.add(new Action.SendFrame(name(), config.carpdev(), FrameKind.ADVERT, FrameCodec.encode(f)));
     }
 
@@ -427,7 +428,7 @@ final class VirtualHost {
     void announce(List<Action> out) {
         MacAddress mac = MacAddress.virtual(config.vhid());
         for (VipAddress a : config.addresses()) {
-            if (engine.sharedUnderBalance(this, a.address())) {
+            if (segment.sharedUnderBalance(this, a.address())) {
                 continue;
             }
             if (a.address() instanceof Inet4Address v4) {
