@@ -77,6 +77,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         facts.attach(internal, this::carpdevChanged);
         ifaces.attach(internal, (dev, f) -> frames.accept(() -> frame(dev, f)), this::foreignChanged);
         effects.attach(internal);
+        effects.onAdvertSent((ifname, ok) -> execute(engine.sent(ifname, ok, clock.getAsLong())));
     }
 
     void hooks(Hooks h) {

@@ -43,6 +43,7 @@ final class Effects {
     private long generation;
     private Consumer<Runnable> loop = Runnable::run;
     private Hooks hooks;
+    private java.util.function.BiConsumer<String, Boolean> advertSent;
 
     Effects(HostNetwork host, HostQueue worker, CarpInterfaces ifaces, CarpdevFacts facts,
             Supplier<StateDocument> doc, Log log) {
@@ -190,11 +191,23 @@ final class Effects {
         if (l == null) {
             return;
         }
+        boolean ok = true;
         try {
             l.send(f.frame());
         } catch (IOException e) {
+            ok = false;
             log.line("warning", f.ifname(), 0, "send", e.getMessage(), "");
         }
+        if (f.kind() == Action.FrameKind.ADVERT && advertSent != null) {
+            // the engine demotes after repeated failures (OpenBSD's "> snderrors"); told via the loop
+            boolean result = ok;
+            loop.accept(() -> advertSent.accept(f.ifname(), result));
+        }
+    }
+
+    /** Where the result of every advert sent goes (the engine's send-error demotion). */
+    void onAdvertSent(java.util.function.BiConsumer<String, Boolean> c) {
+        this.advertSent = c;
     }
 
     /** Gratuitous ARP / unsolicited NA for addresses put back (none while carpd balances ARP). */

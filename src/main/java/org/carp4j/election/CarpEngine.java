@@ -30,15 +30,30 @@ import org.carp4j.config.VipAddress;
  * Not thread-safe; the daemon drives it from one thread.
  */
 public final class CarpEngine {
-    static final InetAddress GROUP_V4 = VhostConfig.GROUP_V4;
-    static final InetAddress GROUP_V6 = VipAddress.Inet.parseLiteral("ff02::12");
     static final InetAddress ANY_V4 = VipAddress.Inet.parseLiteral("0.0.0.0");
 
     private final RandomGenerator random;
     private final Map<String, VirtualHost> vhosts = new LinkedHashMap<>();
     private final Map<String, Carpdev> carpdevs = new HashMap<>();
-    private final ReceiveStats stats = new ReceiveStats();
+    private final ReceivePath receivePath = new ReceivePath(new ReceivePath.Hosts() {
+        @Override
+        public Sysctls sysctls() {
+            return sysctls;
+        }
+
+        @Override
+        public Optional<VirtualHost> find(String dev, int vhid) {
+            return CarpEngine.this.find(dev, vhid);
+        }
+
+        @Override
+        public boolean ownSource(String dev, VirtualHost v, InetAddress src) {
+            return CarpEngine.this.ownSource(dev, v, src);
+        }
+    });
     private final Neighbours neighbours = new Neighbours();
+    private final Segment segment = new HostSegment();
+    private final ArpBalance balance = new ArpBalance(vhosts.values());
     private Sysctls sysctls = Sysctls.DEFAULTS;
     private int demote;
     private boolean suppressing;
@@ -71,7 +86,7 @@ public final class CarpEngine {
         for (VhostConfig c : wanted.values()) {
             VirtualHost v = vhosts.get(c.name());
             if (v == null) {
-                vhosts.put(c.name(), new VirtualHost(this, c));
+                vhosts.put(c.name(), new VirtualHost(segment, c));
                 continue;
             }
             VhostConfig old = v.config();
@@ -123,6 +138,30 @@ public final class CarpEngine {
             vhosts.values().forEach(v -> v.timingChanged(now, out));
         }
         reevaluate(now, out);
+        return out;
+    }
+
+    /**
+     * What became of an advert the daemon tried to send for carp interface ifname. Three failures
+     * in a row demote the host by 1 (OpenBSD's "> snderrors") and, with preempt, suppress like a
+     * dead link (FreeBSD 6's send-error suppression): an unheard master must yield to the backup
+     * that timed it out. Three good adverts in a row undo both.
+     */
+    public List<Action> sent(String ifname, boolean ok, long now) {
+        VirtualHost v = vhosts.get(ifname);
+        if (v == null) {
+            return List.of();
+        }
+        int change = v.sendResult(ok);
+        if (change == 0) {
+            return List.of();
+        }
+        List<Action> out = new ArrayList<>();
+        out.add(new Action.Log(Action.Level.ERROR, ifname, v.config().vhid(), change > 0
+                ? "demoted by 1 (" + VirtualHost.SEND_ERRORS + " consecutive send errors on " + v.config().carpdev() + ")"
+                : "demotion by send errors lifted (" + VirtualHost.SEND_ERRORS + " good adverts)"));
+        updateSuppression();
+        vhosts.values().forEach(o -> o.timingChanged(now, out)); // masters tell peers at once
         return out;
     }
 
@@ -198,12 +237,6 @@ public final class CarpEngine {
                 Announcements.arpRequest(d.mac(), (Inet4Address) own, (Inet4Address) p.address())));
     }
 
-    /** Where a carppeer's frames go on Ethernet: its MAC, or broadcast until it answers ARP. */
-    MacAddress peerMac(String carpdev, InetAddress peer) {
-        MacAddress m = neighbours.mac(carpdev, peer);
-        return m == null ? MacAddress.BROADCAST : m;
-    }
-
     /** The earliest time {@link #tick} has work, or Long.MAX_VALUE. */
     public long nextDeadline() {
         long d = neighbours.nextDeadline();
@@ -213,39 +246,14 @@ public final class CarpEngine {
         return d;
     }
 
-    /**
-     * A frame captured on a carpdev. Checks it in OpenBSD's order, counts every drop by reason,
-     * and hands a valid advert to its virtual host.
-     */
+    /** A frame captured on a carpdev: see {@link ReceivePath}. */
     public List<Action> receive(String dev, byte[] frame, long now) {
-        List<Action> out = new ArrayList<>();
-        if (frame != null && frame.length >= 14) {
-            stats.received(frame[12] == 0x08 && frame[13] == 0x00);
-        }
-        try {
-            Accepted a = validate(dev, frame);
-            stats.accepted();
-            if (sysctls.log() >= 2) {
-                out.add(new Action.Log(Action.Level.DEBUG, a.vhost().name(), a.carp().vhid(), "advert from "
-                        + a.src().getHostAddress() + " advbase " + a.carp().advbase() + " advskew "
-                        + a.carp().advskew() + " demote " + a.carp().demote()));
-            }
-            a.vhost().onAdvert(a.src(), a.carp(), now, out);
-        } catch (DecodeException e) {
-            stats.dropped(e.reason());
-            if (sysctls.log() >= 1) {
-                out.add(new Action.Log(Action.Level.INFO, null, 0, dev + ": dropped " + e.getMessage()));
-            }
-        }
-        return out;
+        return receivePath.receive(dev, frame, now);
     }
 
     /**
      * An ARP frame captured on a carpdev. One from a carppeer tells us its MAC. A request may also
-     * be ours to answer under net.inet.carp.arpbalance (FreeBSD 6): carp interfaces on one carpdev
-     * that share an address split the requests for it. The request is answered by the interface at
-     * index (requester's IPv4 address as a number) mod (how many running interfaces hold the
-     * address), in vhid order, and only if that interface is MASTER here; the kernel stays silent.
+     * be ours to answer under net.inet.carp.arpbalance (see {@link ArpBalance}).
      */
     public List<Action> arp(String dev, byte[] frame, long now) {
         Optional<Announcements.Arp> parsed = Announcements.parseArp(frame);
@@ -258,75 +266,15 @@ public final class CarpEngine {
             out.add(new Action.Log(Action.Level.INFO, null, 0, "carppeer " + arp.senderIp().getHostAddress()
                     + " is at " + arp.senderMac() + " on " + dev));
         }
-        if (!arp.request() || sysctls.arpbalance() == 0) {
-            return out;
-        }
-        List<VirtualHost> holders = balanced(dev, arp.targetIp());
-        if (holders.isEmpty()) {
-            return out;
-        }
-        long index = Integer.toUnsignedLong(VipAddress.Inet.toInt(arp.senderIp())) % holders.size();
-        VirtualHost chosen = holders.get((int) index);
-        if (chosen.state() == CarpState.MASTER) {
-            byte[] reply = Announcements.arpReply(MacAddress.virtual(chosen.config().vhid()),
-                    arp.targetIp(), arp.senderMac(), arp.senderIp());
-            out.add(new Action.SendFrame(chosen.name(), dev, Action.FrameKind.ARP_REPLY, reply));
+        if (arp.request() && sysctls.arpbalance() != 0) {
+            balance.answer(dev, arp).ifPresent(out::add);
         }
         return out;
     }
 
-    /** Running carp interfaces on dev holding address, in vhid order. */
-    List<VirtualHost> balanced(String dev, InetAddress address) {
-        return vhosts.values().stream()
-                .filter(v -> v.state() != CarpState.INIT && dev.equals(v.config().carpdev())
-                        && v.config().addresses().stream().anyMatch(a -> a.address().equals(address)))
-                .sorted(java.util.Comparator.comparingInt(v -> v.config().vhid()))
-                .toList();
-    }
-
-    /** With arpbalance on, an address shared by several carp interfaces is never announced: a
-     * gratuitous ARP would pull every client to one MAC and undo the balance. */
-    boolean sharedUnderBalance(VirtualHost v, InetAddress address) {
-        return sysctls.arpbalance() != 0 && vhosts.values().stream()
-                .filter(o -> o != v && v.config().carpdev() != null && v.config().carpdev().equals(o.config().carpdev()))
-                .anyMatch(o -> o.config().addresses().stream().anyMatch(a -> a.address().equals(address)));
-    }
-
-    private record Accepted(VirtualHost vhost, InetAddress src, CarpHeader carp) {
-    }
-
-    private Accepted validate(String dev, byte[] frame) throws DecodeException {
-        if (sysctls.allow() == 0) {
-            throw new DecodeException(DropReason.NOT_ALLOWED, "net.inet.carp.allow=0");
-        }
-        FrameCodec.IpView ip = FrameCodec.readIp(frame);
-        if (ip.ttl() != 255) {
-            throw new DecodeException(DropReason.BAD_TTL, () -> "TTL " + ip.ttl() + " from " + ip.src().getHostAddress());
-        }
-        CarpHeader h = ip.carp();
-        if (!h.checksumValid()) {
-            throw new DecodeException(DropReason.BAD_CHECKSUM, () -> "from " + ip.src().getHostAddress());
-        }
-        VirtualHost v = find(dev, h.vhid())
-                .orElseThrow(() -> new DecodeException(DropReason.UNKNOWN_VHID,
-                        () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress()));
-        if (h.version() != CarpHeader.VERSION) {
-            throw new DecodeException(DropReason.BAD_VERSION,
-                    () -> "version " + h.version() + " from " + ip.src().getHostAddress());
-        }
-        if (!v.verify(h)) {
-            throw new DecodeException(DropReason.BAD_AUTH, () -> "vhid " + h.vhid() + " from "
-                    + ip.src().getHostAddress() + " (check vhid, password and addresses)");
-        }
+    private boolean ownSource(String dev, VirtualHost v, InetAddress src) {
         Carpdev cd = carpdevs.get(dev);
-        if (v.ownsCounter(h.counter()) || (cd != null && cd.owns(ip.src()))) {
-            throw new DecodeException(DropReason.LOOP, () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress());
-        }
-        if (sysctls.replay() != 0 && !v.freshFrom(ip.src(), h.counter())) {
-            throw new DecodeException(DropReason.REPLAY, () -> "vhid " + h.vhid() + " from " + ip.src().getHostAddress()
-                    + " counter " + Long.toUnsignedString(h.counter()));
-        }
-        return new Accepted(v, ip.src(), h);
+        return (cd != null && cd.owns(src)) || src.equals(sourceAddress(v, src instanceof Inet4Address));
     }
 
     private Optional<VirtualHost> find(String dev, int vhid) {
@@ -388,12 +336,13 @@ public final class CarpEngine {
      * interface advertise advskew 240, so a preempting peer takes all groups over together.
      */
     private boolean updateSuppression() {
-        boolean now = sysctls.preempt() != 0 && vhosts.values().stream()
+        boolean now = sysctls.preempt() != 0 && (vhosts.values().stream()
                 .filter(v -> v.config().up())
                 .map(v -> v.config().carpdev())
                 .filter(Objects::nonNull)
                 .map(carpdevs::get)
-                .anyMatch(d -> d != null && !d.linkUp());
+                .anyMatch(d -> d != null && !d.linkUp())
+                || vhosts.values().stream().anyMatch(VirtualHost::sendFailing));
         boolean changed = now != suppressing;
         suppressing = now;
         return changed;
@@ -401,40 +350,72 @@ public final class CarpEngine {
 
     // ---------------------------------------------------------------- for VirtualHost
 
-    boolean suppressing() {
-        return suppressing;
-    }
-
-    int garpRefresh() {
-        return sysctls.garprefresh();
-    }
-
-    boolean replayProtection() {
-        return sysctls.replay() != 0;
-    }
-
-    boolean preempt() {
-        return sysctls.preempt() != 0;
-    }
-
-    int demote() {
-        return demote;
-    }
-
-    RandomGenerator random() {
-        return random;
-    }
-
-    void countSent(boolean v4) {
-        stats.sent(v4);
+    /** The demote byte we advertise: the configured counter plus 1 per interface failing to send. */
+    private int demote() {
+        long failing = vhosts.values().stream().filter(VirtualHost::sendFailing).count();
+        return (int) Math.min(255, demote + failing);
     }
 
     /** Source of our adverts: the carpdev's own address, else the group's first address. */
-    InetAddress sourceAddress(VirtualHost v, boolean v4) {
+    private InetAddress sourceAddress(VirtualHost v, boolean v4) {
         Carpdev d = carpdevs.get(v.config().carpdev());
         Optional<InetAddress> own = d == null ? Optional.empty() : v4 ? d.firstIPv4() : d.linkLocalIPv6();
         return own.orElseGet(() -> v.config().addresses().stream().map(VipAddress::address)
                 .filter(a -> v4 == (a instanceof java.net.Inet4Address)).findFirst().orElse(null));
+    }
+
+    /** All a VirtualHost may ask of this host (see {@link Segment}). */
+    private final class HostSegment implements Segment {
+        @Override
+        public boolean suppressing() {
+            return suppressing;
+        }
+
+        @Override
+        public int garpRefresh() {
+            return sysctls.garprefresh();
+        }
+
+        @Override
+        public boolean replayProtection() {
+            return sysctls.replay() != 0;
+        }
+
+        @Override
+        public boolean preempt() {
+            return sysctls.preempt() != 0;
+        }
+
+        @Override
+        public int demote() {
+            return CarpEngine.this.demote();
+        }
+
+        @Override
+        public RandomGenerator random() {
+            return random;
+        }
+
+        @Override
+        public InetAddress sourceAddress(VirtualHost v, boolean v4) {
+            return CarpEngine.this.sourceAddress(v, v4);
+        }
+
+        @Override
+        public MacAddress peerMac(String carpdev, InetAddress peer) {
+            MacAddress m = neighbours.mac(carpdev, peer);
+            return m == null ? MacAddress.BROADCAST : m;
+        }
+
+        @Override
+        public boolean sharedUnderBalance(VirtualHost v, InetAddress address) {
+            return sysctls.arpbalance() != 0 && balance.shared(v, address);
+        }
+
+        @Override
+        public void countSent(boolean v4) {
+            receivePath.stats().sent(v4);
+        }
     }
 
     // ---------------------------------------------------------------- views
@@ -445,7 +426,7 @@ public final class CarpEngine {
     }
 
     public ReceiveStats stats() {
-        return stats;
+        return receivePath.stats();
     }
 
     public Sysctls sysctls() {

@@ -18,16 +18,19 @@ import org.carp4j.election.Action.FrameKind;
 /**
  * One carp interface's state machine (OpenBSD's carp_softc): state, the advert and master-down
  * timers, and the counter. Host-wide inputs (preempt, demotion, link suppression, the carpdev's
- * addresses, randomness) come from the owning {@link CarpEngine}.
+ * addresses, randomness) come through its narrow {@link Segment}.
  */
 final class VirtualHost {
     static final long NEVER = Long.MAX_VALUE;
+    static final InetAddress GROUP_V6 = VipAddress.Inet.parseLiteral("ff02::12");
     /** Advbase and advskew of the bow-out advert (PROTOCOL.md §3.5). */
     static final int BOW_OUT = 255;
     /** Skew every carp interface advertises while a carpdev is dead and preempt is on. */
     static final int SUPPRESSED_SKEW = 240;
+    /** Consecutive failed adverts that demote, and good ones that undo it (FreeBSD, ucarp: 3). */
+    static final int SEND_ERRORS = 3;
 
-    private final CarpEngine engine;
+    private final Segment segment;
     private VhostConfig config;
     private List<InetAddress> hashed;
     private CarpHmac.Keyed hmac;
@@ -44,11 +47,18 @@ final class VirtualHost {
     private long lastSent;
     private boolean sentAny;
     private final ReplayGuard replay = new ReplayGuard();
+    /** When this MASTER last re-asserted against a less preferred master, or NEVER. */
+    private long lastReassert = NEVER;
+    private final Damping damping = new Damping();
+    /** The "less preferred master" warning: once a minute at most, however many re-asserts. */
+    private final LogLimiter warnings = new LogLimiter(60 * Interval.SECOND);
+    private int sendErrors;
+    private int sendSuccesses;
     /** `state init` holds the interface in INIT until the administrator says otherwise. */
     private boolean heldInInit;
 
-    VirtualHost(CarpEngine engine, VhostConfig config) {
-        this.engine = engine;
+    VirtualHost(Segment segment, VhostConfig config) {
+        this.segment = segment;
         setConfig(config);
     }
 
@@ -71,11 +81,11 @@ final class VirtualHost {
     }
 
     long nextDeadline() {
-        return Math.min(Math.min(advertDue, masterDownDue), refreshDue);
+        return Math.min(Math.min(Math.min(advertDue, masterDownDue), refreshDue), damping.releaseAt());
     }
 
     private void armRefresh(long now) {
-        int every = engine.garpRefresh();
+        int every = segment.garpRefresh();
         refreshDue = state == CarpState.MASTER && every > 0 ? now + every * Interval.SECOND : NEVER;
     }
 
@@ -84,8 +94,8 @@ final class VirtualHost {
     }
 
     /** With net.inet.carp.replay on: false if this authenticated advert replays an older one. */
-    boolean freshFrom(InetAddress src, long c) {
-        return replay.accept(src, c);
+    boolean fresh(CarpHeader h, long now) {
+        return replay.accept(h.counter(), h.advbase(), h.advskew(), now);
     }
 
     boolean verify(CarpHeader h) {
@@ -93,15 +103,61 @@ final class VirtualHost {
     }
 
     int effectiveSkew() {
-        return engine.suppressing() && config.advskew() < SUPPRESSED_SKEW ? SUPPRESSED_SKEW : config.advskew();
+        return segment.suppressing() && config.advskew() < SUPPRESSED_SKEW ? SUPPRESSED_SKEW : config.advskew();
     }
 
     long interval() {
         return Interval.of(config.advbase(), effectiveSkew());
     }
 
+    /**
+     * The backup's own master-down timer: on its own advskew even while link loss makes it
+     * advertise 240 (FreeBSD 6 sets the BACKUP timer from sc_advskew), so suppression changes what
+     * peers see, not how long this host waits for a dead master.
+     */
     long masterDown() {
-        return Interval.masterDown(config.advbase(), effectiveSkew());
+        return Interval.masterDown(config.advbase(), config.advskew());
+    }
+
+    /**
+     * "Master will time out": a received interval longer than 3·advbase + own advskew/256 s makes a
+     * BACKUP take over at once (OpenBSD, FreeBSD, ucarp; the skew is not tripled). OpenBSD skips the
+     * rule at advbase 0; a bow-out (255/255) still counts there.
+     */
+    boolean willTimeOut(long remote) {
+        if (remote == Interval.of(BOW_OUT, BOW_OUT)) {
+            return true;
+        }
+        return config.advbase() != 0
+                && remote > Interval.DEAD_RATIO * config.advbase() * Interval.SECOND + config.advskew() * Interval.SKEW_UNIT;
+    }
+
+    /**
+     * Counts a send result as OpenBSD's carp_send_ad does: +1 when the SEND_ERRORS-th failure in
+     * a row starts the demotion, -1 when SEND_ERRORS good adverts in a row end it, else 0.
+     */
+    int sendResult(boolean ok) {
+        if (!ok) {
+            sendSuccesses = 0;
+            if (sendErrors < Integer.MAX_VALUE) {
+                sendErrors++;
+            }
+            return sendErrors == SEND_ERRORS ? 1 : 0;
+        }
+        if (sendErrors >= SEND_ERRORS) {
+            if (++sendSuccesses >= SEND_ERRORS) {
+                sendErrors = 0;
+                sendSuccesses = 0;
+                return -1;
+            }
+            return 0;
+        }
+        sendErrors = 0;
+        return 0;
+    }
+
+    boolean sendFailing() {
+        return sendErrors >= SEND_ERRORS;
     }
 
     // ---------------------------------------------------------------- transitions
@@ -144,6 +200,8 @@ final class VirtualHost {
             out.add(new Action.ReleaseAddresses(name(), config.addresses()));
         }
         state = CarpState.INIT;
+        sendErrors = 0; // leaving the election (down, carpdev gone) lifts a send-error demotion
+        sendSuccesses = 0;
         advertDue = NEVER;
         refreshDue = NEVER;
         masterDownDue = NEVER;
@@ -172,9 +230,10 @@ final class VirtualHost {
     // ---------------------------------------------------------------- events
 
     void tick(long now, List<Action> out) {
+        releaseIfCalm(now, out);
         if (state == CarpState.MASTER && now >= refreshDue) {
             announce(out); // keep switches' and hosts' tables fresh (net.inet.carp.garprefresh)
-            int every = engine.garpRefresh();
+            int every = segment.garpRefresh();
             refreshDue = every > 0 ? refreshDue + every * Interval.SECOND : NEVER;
         }
         if (state == CarpState.BACKUP && now >= masterDownDue) {
@@ -195,32 +254,36 @@ final class VirtualHost {
         counter = h.counter();
         long local = interval();
         long remote = Interval.of(h.advbase(), h.advskew());
-        int demoteLocal = engine.demote();
+        int demoteLocal = segment.demote();
         int demoteRemote = h.demote();
         switch (state) {
             case MASTER -> {
                 if (demoteRemote < demoteLocal) {
-                    becomeBackup(now, "master with lower demotion advertised", out);
+                    stepDown(now, "master with lower demotion advertised", out);
                 } else if (demoteRemote == demoteLocal && local > remote) {
-                    becomeBackup(now, "more frequent advertisement received", out);
+                    stepDown(now, "more frequent advertisement received", out);
+                } else if (demoteRemote == demoteLocal && local == remote && sameSource(src)) {
+                    // equal in everything the peer and we can both see (carpdevs without IPv4
+                    // addresses both advertise from the VIP): no order to agree on, so each side
+                    // backs off with probability 1/2, which settles in two rounds on average
+                    if (segment.random().nextBoolean()) {
+                        stepDown(now, "equal master with the same source address advertised", out);
+                    } else {
+                        reassert(src, now, out);
+                    }
                 } else if (demoteRemote == demoteLocal && local == remote && peerWinsTie(src)) {
-                    becomeBackup(now, "equal master with lower address advertised", out);
+                    stepDown(now, "equal master with lower address advertised", out);
                 } else {
-                    // We win the conflict: tell the segment again where the addresses live and
-                    // let the other master hear us now rather than at our next interval.
-                    out.add(new Action.Log(Action.Level.WARNING, name(), config.vhid(),
-                            "less preferred master " + src.getHostAddress() + " advertising, reasserting"));
-                    sendAdverts(config.advbase(), effectiveSkew(), out);
-                    announce(out);
+                    reassert(src, now, out);
                 }
             }
             case BACKUP -> {
-                if (engine.preempt() && local < remote && demoteRemote >= demoteLocal) {
-                    becomeMaster(now, "preempting a slower master", out);
+                if (segment.preempt() && local < remote && demoteRemote >= demoteLocal) {
+                    takeOver(now, "preempting a slower master", out);
                 } else if (demoteRemote > demoteLocal) {
-                    becomeMaster(now, "master is demoted", out);
-                } else if (remote > masterDown()) {
-                    becomeMaster(now, remote == Interval.of(BOW_OUT, BOW_OUT)
+                    takeOver(now, "master is demoted", out);
+                } else if (willTimeOut(remote)) {
+                    takeOver(now, remote == Interval.of(BOW_OUT, BOW_OUT)
                             ? "master bowed out" : "master advertises slower than our timeout", out);
                 } else {
                     masterDownDue = now + masterDown();
@@ -232,13 +295,71 @@ final class VirtualHost {
         }
     }
 
+    /** An advert makes this MASTER step down: always allowed, but it counts towards damping. */
+    private void stepDown(long now, String why, List<Action> out) {
+        becomeBackup(now, why, out);
+        damp(now, out);
+    }
+
+    /**
+     * An advert would make this BACKUP take over: not while the interface is held for flapping
+     * (its master-down timer still runs, so a master that really went away is still replaced).
+     */
+    private void takeOver(long now, String why, List<Action> out) {
+        releaseIfCalm(now, out);
+        if (damping.held()) {
+            return;
+        }
+        becomeMaster(now, why, out);
+        damp(now, out);
+    }
+
+    private void damp(long now, List<Action> out) {
+        if (damping.changed(now) == Damping.Change.HELD) {
+            out.add(new Action.Log(Action.Level.ERROR, name(), config.vhid(), "flapping: "
+                    + (int) Damping.HOLD + " state changes driven by adverts in a short time; adverts can no longer"
+                    + " make this interface MASTER until it calms down (the master-down timer still can)"));
+        }
+    }
+
+    private void releaseIfCalm(long now, List<Action> out) {
+        if (damping.tick(now) == Damping.Change.RELEASED) {
+            out.add(new Action.Log(Action.Level.WARNING, name(), config.vhid(),
+                    "no longer flapping: adverts may make this interface MASTER again"));
+        }
+    }
+
+    /**
+     * We win a conflict: tell the segment again where the addresses live and let the other master
+     * hear us now rather than at our next interval, but at most once per advert interval, so two
+     * masters that both think they win cannot answer each other frame for frame (no BSD or ucarp
+     * master answers every advert).
+     */
+    private void reassert(InetAddress src, long now, List<Action> out) {
+        if (lastReassert != NEVER && now - lastReassert < interval()) {
+            return;
+        }
+        lastReassert = now;
+        String more = warnings.admit(this, now);
+        if (more != null) {
+            out.add(new Action.Log(Action.Level.WARNING, name(), config.vhid(),
+                    "less preferred master " + src.getHostAddress() + " advertising, reasserting" + more));
+        }
+        sendAdverts(config.advbase(), effectiveSkew(), out);
+        announce(out);
+    }
+
+    private boolean sameSource(InetAddress peer) {
+        return peer.equals(segment.sourceAddress(this, peer instanceof Inet4Address));
+    }
+
     /**
      * Equal interval and demotion: the lower source address stays MASTER. Compared the way ucarp
      * compares s_addr on little-endian hosts (last octet most significant) so a mixed
      * ucarp/carp4j pair agrees on the winner.
      */
     private boolean peerWinsTie(InetAddress peer) {
-        InetAddress own = engine.sourceAddress(this, peer instanceof Inet4Address);
+        InetAddress own = segment.sourceAddress(this, peer instanceof Inet4Address);
         if (own == null) {
             return true;
         }
@@ -270,36 +391,36 @@ final class VirtualHost {
     }
 
     private void sendAdvert(boolean v4, int advbase, int advskew, List<Action> out) {
-        InetAddress src = engine.sourceAddress(this, v4);
+        InetAddress src = segment.sourceAddress(this, v4);
         if (src == null) {
             out.add(new Action.Log(Action.Level.WARNING, name(), config.vhid(),
                     "no IPv6 address on " + config.carpdev() + " to send the IPv6 advert from"));
             return;
         }
         long c;
-        if (engine.replayProtection()) {
+        if (segment.replayProtection()) {
             // never go backwards (a guarding peer would drop us), but still follow a peer ahead
-            c = sentAny ? lastSent + 1 : engine.random().nextLong();
+            c = sentAny ? lastSent + 1 : segment.random().nextLong();
             if (heardPeer && counter + 1 - c > 0) {
                 c = counter + 1;
             }
         } else {
-            c = heardPeer ? ++counter : engine.random().nextLong();
+            c = heardPeer ? ++counter : segment.random().nextLong();
         }
         lastSent = c;
         sentAny = true;
         byte[] counterBytes = java.nio.ByteBuffer.allocate(8).putLong(c).array();
         byte[] digest = hmac.compute(config.vhid(), hashed, counterBytes, CarpHmac.Variant.ALL_ADDRESSES);
-        CarpHeader h = CarpHeader.advertisement(config.vhid(), advbase, advskew, engine.demote(), c, digest);
+        CarpHeader h = CarpHeader.advertisement(config.vhid(), advbase, advskew, segment.demote(), c, digest);
         // TTL 255 even to a unicast carppeer: OpenBSD drops anything else, routed or not.
         AdvertFrame f = v4
                 ? new AdvertFrame(config.peer() == null ? MacAddress.CARP_GROUP_V4
-                        : engine.peerMac(config.carpdev(), config.peer()), MacAddress.virtual(config.vhid()), src,
-                    config.peer() == null ? CarpEngine.GROUP_V4 : config.peer(), 255, 0x10,
-                    engine.random().nextInt(0x10000), h)
+                        : segment.peerMac(config.carpdev(), config.peer()), MacAddress.virtual(config.vhid()), src,
+                    config.peer() == null ? VhostConfig.GROUP_V4 : config.peer(), 255, 0x10,
+                    segment.random().nextInt(0x10000), h)
                 : new AdvertFrame(MacAddress.CARP_GROUP_V6, MacAddress.virtual(config.vhid()), src,
-                    CarpEngine.GROUP_V6, 255, 0, 0, h);
-        engine.countSent(v4);
+                    GROUP_V6, 255, 0, 0, h);
+        segment.countSent(v4);
         out.add(new Action.SendFrame(name(), config.carpdev(), FrameKind.ADVERT, FrameCodec.encode(f)));
     }
 
@@ -307,7 +428,7 @@ final class VirtualHost {
     void announce(List<Action> out) {
         MacAddress mac = MacAddress.virtual(config.vhid());
         for (VipAddress a : config.addresses()) {
-            if (engine.sharedUnderBalance(this, a.address())) {
+            if (segment.sharedUnderBalance(this, a.address())) {
                 continue;
             }
             if (a.address() instanceof Inet4Address v4) {

@@ -13,8 +13,14 @@ final class FakeLink implements Link {
         this.events = events;
     }
 
+    /** While set, every send fails as a dead driver or a full queue makes it fail. */
+    volatile boolean failing;
+
     @Override
-    public void send(byte[] frame) {
+    public void send(byte[] frame) throws java.io.IOException {
+        if (failing) {
+            throw new java.io.IOException("No buffer space available");
+        }
         events.add(describe(frame));
     }
 

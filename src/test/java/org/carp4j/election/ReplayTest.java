@@ -122,4 +122,77 @@ class ReplayTest {
         assertEquals(3, h.engine.stats().drops(DropReason.REPLAY), "its new sequence is accepted from the third advert");
         assertEquals(CarpState.BACKUP, h.state("carp0"), "the master-down timer kept being restarted");
     }
+
+    /** The capture with its IP source rewritten: the HMAC does not cover the source. */
+    private static byte[] fromSource(byte[] frame, String src) {
+        AdvertFrame f = decode(frame);
+        return FrameCodec.encode(new AdvertFrame(f.dstMac(), f.srcMac(), VipAddress.Inet.parseLiteral(src), f.dst(),
+                f.ttl(), f.tos(), f.ipId(), f.carp()));
+    }
+
+    /** Issue 13 item 1: the guard is keyed by the virtual host, not by the unauthenticated IP source. */
+    @Test
+    void aReplayedBowOutFromTenThousandSpoofedSourcesIsDroppedEveryTime() {
+        SimLab lab = scene(1);
+        SimLab.Host fw2 = lab.host("fw2");
+        byte[] bowOut = capturedBowOut(lab);
+        for (int i = 0; i < 10_000; i++) {
+            String src = "10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255);
+            fw2.engine.receive("em0", fromSource(bowOut, src), lab.now() + i * 1000L);
+        }
+        assertEquals(10_000, fw2.engine.stats().drops(DropReason.REPLAY));
+        assertEquals(CarpState.BACKUP, fw2.state("carp0"));
+        lab.runFor(10 * S);
+        assertEquals(List.of("fw1"), lab.masters("carp0"));
+    }
+
+    /**
+     * Issue 13 item 3: ucarp and FreeBSD count from the first advert they hear, and after a quick
+     * restart send random counters again for as long as they hear nobody (a silent backup). The
+     * restarted peer was silent for at least its own master-down (3 s here): that, and a counter
+     * far from the old sequence, is a restart, not a replay.
+     */
+    @Test
+    void aCountingPeerThatRestartsAndSendsRandomCountersNeverCausesATakeover() {
+        SimLab lab = new SimLab(24);
+        SimLab.Host h = lab.host("h").nic("em0", "lan", "172.16.0.2/24").sysctl("replay", 1)
+                .carp("carp0", 1, "pw", "em0", 100, "172.16.0.100/24");
+        Random r = new Random(9);
+        long t = 0;
+        for (int restart = 0; restart < 20; restart++) {
+            long base = r.nextLong();
+            for (int i = 0; i < 10; i++) { // counting: established
+                lab.runUntil(t += S);
+                h.run(h.engine.receive("em0", Forge.advert("172.16.0.9", 1, 0, 0, base + i), lab.now()));
+            }
+            // killed and restarted: silent for its master-down (3 s) and a bit; the first random
+            // advert comes 3.2 s after the last counting one, before our own 4.171875 s run out
+            t += 2 * S + 200 * MS;
+            for (int i = 0; i < 10; i++) { // random counters: it hears nobody
+                lab.runUntil(t += S);
+                h.run(h.engine.receive("em0", Forge.advert("172.16.0.9", 1, 0, 0, r.nextLong()), lab.now()));
+            }
+        }
+        long takeovers = lab.transitions("h", "carp0").stream()
+                .filter(e -> ((Action.StateChange) e.action()).to() == CarpState.MASTER).count();
+        assertEquals(0, takeovers, "spurious takeovers in 20 restarts");
+        assertEquals(CarpState.BACKUP, h.state("carp0"));
+    }
+
+    /** Silence shorter than the peer's master-down is no restart: a replay then is still dropped. */
+    @Test
+    void aFarCounterWithoutTheSilenceOfARestartIsStillAReplay() {
+        SimLab lab = new SimLab(25);
+        SimLab.Host h = lab.host("h").nic("em0", "lan", "172.16.0.2/24").sysctl("replay", 1)
+                .carp("carp0", 1, "pw", "em0", 100, "172.16.0.100/24");
+        long old = 0x1234L; // a bow-out captured from an earlier life of the peer
+        byte[] oldBowOut = Forge.advert("172.16.0.9", 255, 255, 0, old);
+        long base = 0x7000_0000_0000_0000L;
+        for (int i = 0; i < 5; i++) {
+            h.engine.receive("em0", Forge.advert("172.16.0.9", 1, 0, 0, base + i), (i + 1) * S);
+        }
+        h.engine.receive("em0", oldBowOut, 5 * S + 500 * MS);
+        assertEquals(1, h.engine.stats().drops(DropReason.REPLAY));
+        assertEquals(CarpState.BACKUP, h.state("carp0"));
+    }
 }

@@ -50,6 +50,7 @@ final class SimLab {
         final Map<String, String> segmentOf = new LinkedHashMap<>();
         final Map<String, Carpdev> devs = new LinkedHashMap<>();
         final Set<String> detached = new HashSet<>();
+        final Set<String> failingSends = new HashSet<>();
         final Map<String, VhostConfig> carps = new LinkedHashMap<>();
         final Set<VipAddress> addresses = new HashSet<>();
         Sysctls sysctls = Sysctls.DEFAULTS;
@@ -66,6 +67,16 @@ final class SimLab {
             segmentOf.put(dev, segment);
             long mac = 0x0200_0000_0000L | (devs.size() << 8) | hosts.size();
             Carpdev d = new Carpdev(dev, new MacAddress(mac), List.of(VipAddress.parse(address)), true);
+            devs.put(dev, d);
+            run(engine.carpdev(d, now));
+            return this;
+        }
+
+        /** Plugs interface dev into a segment without an IPv4 address of its own. */
+        Host bareNic(String dev, String segment) {
+            segmentOf.put(dev, segment);
+            long mac = 0x0200_0000_0000L | (devs.size() << 8) | hosts.size();
+            Carpdev d = new Carpdev(dev, new MacAddress(mac), List.of(), true);
             devs.put(dev, d);
             run(engine.carpdev(d, now));
             return this;
@@ -144,10 +155,27 @@ final class SimLab {
             return d != null && d.linkUp() && !detached.contains(dev);
         }
 
-        private void run(List<Action> actions) {
+        /** The NIC refuses to send on dev (ENOBUFS, a dead driver): adverts fail and carpd is told so. */
+        Host failSends(String dev) {
+            failingSends.add(dev);
+            return this;
+        }
+
+        Host sendsWork(String dev) {
+            failingSends.remove(dev);
+            return this;
+        }
+
+        void run(List<Action> actions) {
             for (Action a : actions) {
                 trace.add(new Entry(now, name, a));
-                if (a instanceof Action.SendFrame f) {
+                if (a instanceof Action.SendFrame f && f.kind() == Action.FrameKind.ADVERT) {
+                    boolean ok = !failingSends.contains(f.carpdev());
+                    if (ok) {
+                        transmit(this, f);
+                    }
+                    run(engine.sent(f.ifname(), ok, now));
+                } else if (a instanceof Action.SendFrame f) {
                     transmit(this, f);
                 } else if (a instanceof Action.TakeAddresses t) {
                     addresses.addAll(t.addresses());
@@ -280,6 +308,12 @@ final class SimLab {
             }
         }
         return out;
+    }
+
+    /** How many frames of this kind all hosts sent in [from, to). */
+    long sent(Action.FrameKind kind, long from, long to) {
+        return trace.stream().filter(e -> e.at >= from && e.at < to && e.action instanceof Action.SendFrame f
+                && f.kind() == kind).count();
     }
 
     /** Which hosts are MASTER of ifname now. */

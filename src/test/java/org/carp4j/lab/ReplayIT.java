@@ -71,4 +71,44 @@ class ReplayIT extends LabTest {
         assertTrue(Lab.eventually(Duration.ofSeconds(3), () -> count(lab.h(2).log(), "(master bowed out)") > bowOuts),
                 "without the guard the replay moves the address, as on the BSDs and ucarp:\n" + lab.h(2).log());
     }
+
+    /**
+     * Issue 13 item 3: the real ucarp counts from the first advert it hears and, restarted, sends
+     * random counters again for as long as it hears nobody (carpd is a silent BACKUP). With
+     * replay=1 carpd must see a restart there, not a replay: ucarp (preempt, advskew 0) is made to
+     * count, killed with -9 and started again, 20 times; carpd (advskew 100) never times it out.
+     */
+    @Test
+    void replayProtectionSurvivesTwentyUcarpRestarts() throws Exception {
+        lab = Lab.create(2, false);
+        var ucarp = lab.h(1);
+        var carpd = lab.h(2);
+        carpd.startCarpd();
+        assertEquals(0, carpd.carpsysctl("-w", "net.inet.carp.replay=1").exit());
+        assertEquals(0, carpd.carpconfig("carp0", "create", "vhid", "1", "pass", "pw", "carpdev", "em0",
+                "advskew", "100", VIP + "/24").exit());
+        String[] args = {"-v", "1", "-p", "pw", "-a", VIP, "-k", "0", "--preempt"};
+        ucarp.startUcarp("em0", args);
+        int restarts = 20;
+        for (int run = 1; run <= restarts; run++) {
+            // carpd advertises once (forced MASTER); ucarp hears it, counts from its counter + 1 and
+            // keeps the address; carpd hears the more frequent master and steps down
+            assertEquals(0, carpd.carpconfig("carp0", "state", "master").exit());
+            assertTrue(Lab.eventually(Duration.ofSeconds(8), () -> ucarp.holds(VIP) && !carpd.holds(VIP)),
+                    "run " + run + ":\n" + carpd.log() + ucarp.ucarpLog());
+            Thread.sleep(4000); // at least three counting adverts: established in carpd's guard
+            ucarp.signal(ucarp.ucarp(), "KILL");
+            ucarp.ucarp().waitFor();
+            ucarp.startUcarp("em0", args);
+            // ucarp: BACKUP for 3 s, then MASTER again with random counters; carpd waits 4.17 s
+            assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> ucarp.holds(VIP)), ucarp.ucarpLog());
+            Thread.sleep(12_000); // a dozen random counters: each one a "replay" to a guard that missed the restart
+        }
+        String log = carpd.log();
+        long timedOut = count(log, "BACKUP -> MASTER (master timed out)");
+        System.out.println("ucarp restarted " + restarts + " times with replay=1: carpd took over spuriously "
+                + timedOut + " times; replays counted "
+                + carpd.carpsysctl("-n", "net.inet.carp.stats.replay").out().trim());
+        assertEquals(0, timedOut, log);
+    }
 }
