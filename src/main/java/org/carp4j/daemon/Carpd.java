@@ -18,6 +18,7 @@ import org.carp4j.control.ControlFile;
 import org.carp4j.control.ControlServer;
 import org.carp4j.host.CarpProtocolSocket;
 import org.carp4j.host.HostNetwork;
+import org.carp4j.host.InterfaceEvents;
 import org.carp4j.host.IpCommandHost;
 import org.carp4j.link.PcapLink;
 import picocli.CommandLine;
@@ -122,6 +123,17 @@ public final class Carpd implements Callable<Integer> {
         }
     }
 
+    /** The kernel's news of carpdev addresses (rtnetlink); null, with a warning, where it is refused. */
+    private InterfaceEvents watchInterfaces(EventLoop loop, Daemon daemon) {
+        try {
+            return InterfaceEvents.start(loop::post, daemon::interfaceChanged, m -> log.error("carpdev", m));
+        } catch (IOException e) {
+            log.warn("carpdev", "addresses added after start are seen only on a carrier change or a commit: "
+                    + e.getMessage());
+            return null;
+        }
+    }
+
     /** Null, with a warning, where the kernel refuses a raw socket; carpd works without it. */
     private CarpProtocolSocket openProtocolSocket() {
         try {
@@ -202,10 +214,15 @@ public final class Carpd implements Callable<Integer> {
             }
         }, 100, 100, TimeUnit.MILLISECONDS);
 
+        InterfaceEvents interfaceEvents = watchInterfaces(loop, daemon);
+
         CountDownLatch done = new CountDownLatch(1);
         Runnable shutdown = () -> {
             log.info("stop", "stopping: masters bow out and release their addresses");
             watcher.shutdownNow();
+            if (interfaceEvents != null) {
+                interfaceEvents.close();
+            }
             server.close();
             if (metricsServer != null) {
                 metricsServer.stop(0);
