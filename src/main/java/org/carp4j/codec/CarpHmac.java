@@ -112,11 +112,17 @@ public final class CarpHmac {
 
         /** True if the digest matches either accepted variant; compared in constant time. */
         public boolean verify(int vhid, Collection<? extends InetAddress> addresses, byte[] counter, byte[] digest) {
+            return match(vhid, addresses, counter, digest) != null;
+        }
+
+        /** The variant the digest was made with, or null if neither; compared in constant time. */
+        public Variant match(int vhid, Collection<? extends InetAddress> addresses, byte[] counter, byte[] digest) {
             if (MessageDigest.isEqual(compute(vhid, addresses, counter, Variant.ALL_ADDRESSES), digest)) {
-                return true;
+                return Variant.ALL_ADDRESSES;
             }
             return addresses.stream().anyMatch(CarpHmac::isLinkLocal6)
-                    && MessageDigest.isEqual(compute(vhid, addresses, counter, Variant.WITHOUT_LINK_LOCAL), digest);
+                    && MessageDigest.isEqual(compute(vhid, addresses, counter, Variant.WITHOUT_LINK_LOCAL), digest)
+                    ? Variant.WITHOUT_LINK_LOCAL : null;
         }
     }
 

@@ -31,6 +31,12 @@ final class VirtualHost {
     private VhostConfig config;
     private List<InetAddress> hashed;
     private CarpHmac.Keyed hmac;
+    /**
+     * With an IPv6 link-local VIP the BSDs disagree: OpenBSD sends and accepts the digest without
+     * link-locals (or one with its own automatic link-local, which we cannot know), FreeBSD only the
+     * one with them. We send OpenBSD's until a peer is heard using FreeBSD's.
+     */
+    private CarpHmac.Variant sendForm = CarpHmac.Variant.WITHOUT_LINK_LOCAL;
     private CarpState state = CarpState.INIT;
     private long advertDue = NEVER;
     private long masterDownDue = NEVER;
@@ -89,7 +95,11 @@ final class VirtualHost {
     }
 
     boolean verify(CarpHeader h) {
-        return hmac.verify(config.vhid(), hashed, h.counterBytes(), h.hmac());
+        CarpHmac.Variant v = hmac.match(config.vhid(), hashed, h.counterBytes(), h.hmac());
+        if (v != null) {
+            sendForm = v; // answer a peer in the form it uses (differs only with a link-local VIP)
+        }
+        return v != null;
     }
 
     int effectiveSkew() {
@@ -289,7 +299,7 @@ final class VirtualHost {
         lastSent = c;
         sentAny = true;
         byte[] counterBytes = java.nio.ByteBuffer.allocate(8).putLong(c).array();
-        byte[] digest = hmac.compute(config.vhid(), hashed, counterBytes, CarpHmac.Variant.ALL_ADDRESSES);
+        byte[] digest = hmac.compute(config.vhid(), hashed, counterBytes, sendForm);
         CarpHeader h = CarpHeader.advertisement(config.vhid(), advbase, advskew, engine.demote(), c, digest);
         // TTL 255 even to a unicast carppeer: OpenBSD drops anything else, routed or not.
         AdvertFrame f = v4
