@@ -95,7 +95,9 @@ final class VirtualHost {
     }
 
     boolean verify(CarpHeader h) {
-        CarpHmac.Variant v = hmac.match(config.vhid(), hashed, h.counterBytes(), h.hmac());
+        CarpHmac.Variant v = engine.sysctls().strictauth() == 1
+                ? hmac.matchStrict(config.vhid(), hashed, h.counterBytes(), h.advbase(), h.advskew(), h.demote(), h.hmac())
+                : hmac.match(config.vhid(), hashed, h.counterBytes(), h.hmac());
         if (v != null) {
             sendForm = v; // answer a peer in the form it uses (differs only with a link-local VIP)
         }
@@ -299,7 +301,9 @@ final class VirtualHost {
         lastSent = c;
         sentAny = true;
         byte[] counterBytes = java.nio.ByteBuffer.allocate(8).putLong(c).array();
-        byte[] digest = hmac.compute(config.vhid(), hashed, counterBytes, sendForm);
+        byte[] digest = engine.sysctls().strictauth() == 1
+                ? hmac.computeStrict(config.vhid(), hashed, counterBytes, sendForm, advbase, advskew, engine.demote())
+                : hmac.compute(config.vhid(), hashed, counterBytes, sendForm);
         CarpHeader h = CarpHeader.advertisement(config.vhid(), advbase, advskew, engine.demote(), c, digest);
         // TTL 255 even to a unicast carppeer: OpenBSD drops anything else, routed or not.
         AdvertFrame f = v4
