@@ -46,9 +46,14 @@ class CarpdevAddressIT extends LabTest {
         assertTrue(Lab.eventually(Duration.ofSeconds(15), () -> tail(sources(pcap), VIP) >= 2),
                 "without an address of its own em0's adverts come from the VIP: " + sources(pcap));
 
+        double added = System.currentTimeMillis() / 1000.0;
         h1.exec("ip", "addr", "add", "172.16.0.1/24", "dev", "em0");
         assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> tail(sources(pcap), "172.16.0.1") >= 2),
                 "from the address em0 got: " + sources(pcap) + "\n" + h1.log());
+        double firstNew = Double.parseDouble(Captures.fields(pcap, "carp && ip.src == 172.16.0.1", "frame.time_epoch").get(0));
+        System.out.printf("first advert from em0's new address %.0f ms after `ip addr add` (advert interval 1 s)%n",
+                (firstNew - added) * 1000);
+        assertTrue(firstNew - added < 1.5, "by the next advert after the change");
 
         h1.exec("ip", "addr", "del", "172.16.0.1/24", "dev", "em0");
         h1.exec("ip", "addr", "add", "172.16.0.7/24", "dev", "em0");
