@@ -43,6 +43,7 @@ public final class InterfaceEvents implements AutoCloseable {
     static final int RTM_NEWADDR = 20;
     static final int RTM_DELADDR = 21;
     static final int IFLA_IFNAME = 3;
+    static final int RESUBSCRIBE_LIMIT = 5;
 
     interface LibC extends Library {
         int socket(int domain, int type, int protocol);
@@ -90,6 +91,15 @@ public final class InterfaceEvents implements AutoCloseable {
         } catch (UnsatisfiedLinkError e) {
             throw new IOException("cannot load libc: " + e.getMessage(), e);
         }
+        InterfaceEvents events = new InterfaceEvents(libc, subscribe(libc), deliver, receiver, problem);
+        Thread t = new Thread(events::read, "interface-events");
+        t.setDaemon(true);
+        t.start();
+        return events;
+    }
+
+    /** A netlink socket in the link and address groups; recv wakes every second. */
+    private static int subscribe(LibC libc) throws IOException {
         int fd = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
         if (fd < 0) {
             throw new IOException("socket(AF_NETLINK, NETLINK_ROUTE): errno " + Native.getLastError());
@@ -116,15 +126,17 @@ public final class InterfaceEvents implements AutoCloseable {
             throw new IOException("rtnetlink subscribe: errno " + errno);
         }
         libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf, 4); // best effort: a bigger burst fits
-        InterfaceEvents events = new InterfaceEvents(libc, fd, deliver, receiver, problem);
-        Thread t = new Thread(events::read, "interface-events");
-        t.setDaemon(true);
-        t.start();
-        return events;
+        return fd;
     }
 
+    /**
+     * Reads until closed. A socket that fails is replaced, at most {@link #RESUBSCRIBE_LIMIT} times
+     * in a row a second apart, and everything is read again since news may have been missed.
+     */
     private void read() {
         Memory buf = new Memory(64 * 1024);
+        int fd = this.fd;
+        int failures = 0;
         try {
             while (!closed) {
                 long n = libc.recv(fd, buf, buf.size(), 0);
@@ -137,10 +149,19 @@ public final class InterfaceEvents implements AutoCloseable {
                         hand(null); // the kernel dropped news: only a full read is right now
                         continue;
                     }
-                    problem.accept("rtnetlink recv: errno " + errno + "; carpdev addresses are read again only"
-                            + " on a carrier change or a commit");
-                    return;
+                    libc.close(fd);
+                    fd = -1;
+                    if (++failures > RESUBSCRIBE_LIMIT) {
+                        problem.accept("rtnetlink recv: errno " + errno + "; gave up after " + RESUBSCRIBE_LIMIT
+                                + " new sockets; carpdev addresses are read again only on a carrier change or a commit");
+                        return;
+                    }
+                    Thread.sleep(1000);
+                    fd = subscribe(libc);
+                    hand(null);
+                    continue;
                 }
+                failures = 0;
                 for (Change c : parse(buf.getByteBuffer(0, n).order(ByteOrder.nativeOrder()))) {
                     String name = c.name() != null ? c.name() : nameOf(c.index());
                     if (name != null) {
@@ -148,10 +169,14 @@ public final class InterfaceEvents implements AutoCloseable {
                     }
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             problem.accept("interface events: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
-            libc.close(fd);
+            if (fd >= 0) {
+                libc.close(fd);
+            }
         }
     }
 
