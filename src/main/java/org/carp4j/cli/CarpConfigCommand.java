@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "carpconfig", mixinStandardHelpOptions = true, version = "carpconfig 0.1.0",
         description = {"Configure and show carp interfaces the way ifconfig(8) does.", "",
             "  carpconfig carpN create | destroy | up | down",
-            "  carpconfig carpN [vhid N] [pass P] [carpdev IF | -carpdev] [carppeer A | -carppeer]",
+            "  carpconfig carpN [vhid N] [pass P | pass -] [carpdev IF | -carpdev] [carppeer A | -carppeer]",
             "                   [advbase N] [advskew N] [state init|backup|master]",
             "                   [ADDRESS [MASK] | ADDRESS/LEN [alias | -alias]]",
             "  carpconfig carpN [--json]      show one interface",

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.carp4j.control.ControlClient;
 import org.carp4j.control.Protocol;
@@ -33,6 +34,7 @@ public final class CarpShell implements Callable<Integer> {
     static final String HELP = """
             carpconfig carpN create | destroy | up | down
             carpconfig carpN vhid N pass P carpdev IF advbase N advskew N ADDRESS MASK
+            carpconfig carpN pass -                         (asks for the password; history keeps pass ***)
             carpconfig carpN carppeer A | -carppeer          (unicast adverts, for networks without multicast)
             carpconfig carpN state init|backup|master       carpconfig -a | -l | carpN [--json]
             carpconfig -g carp [carpdemote N | -carpdemote N]
@@ -46,7 +48,11 @@ public final class CarpShell implements Callable<Integer> {
     @Option(names = {"-c"}, paramLabel = "LINE", description = "Run one line and exit.")
     String oneLine;
 
+    /** `pass -`, and `pass ***` from a recalled history line, ask for the password. */
+    static final Set<String> ASK = Set.of(Passwords.FROM_INPUT, HistoryMask.MASK);
+
     private final ControlClient client = new ControlClient(ControlClient.defaultStateDir());
+    private Passwords.Source passwords = Passwords.standardInput(System.console(), System.in);
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new CarpShell()).execute(args));
@@ -65,6 +71,7 @@ public final class CarpShell implements Callable<Integer> {
 
     /** Non-interactive: every line runs; the exit status is that of the last failing command, else 0. */
     int script(BufferedReader in) throws IOException {
+        passwords = ifname -> in.readLine(); // `pass -` takes the script's next line
         int status = 0;
         StringBuilder pending = new StringBuilder();
         for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -91,11 +98,25 @@ public final class CarpShell implements Callable<Integer> {
         DefaultParser parser = new DefaultParser();
         parser.setEofOnEscapedNewLine(true); // a trailing backslash asks for the next line
         parser.setEofOnUnclosedQuote(true);
+        Path history = historyFile();
+        try {
+            ShellHistory.makePrivate(history);
+        } catch (IOException e) {
+            System.err.println("carpsh: " + history + ": " + e.getMessage());
+        }
         LineReader reader = LineReaderBuilder.builder().appName("carpsh").terminal(terminal).parser(parser)
                 .completer(new ShellCompleter(this::carpInterfaces))
-                .variable(LineReader.HISTORY_FILE, historyFile())
+                .history(new ShellHistory(history))
+                .variable(LineReader.HISTORY_FILE, history)
                 .variable(LineReader.SECONDARY_PROMPT_PATTERN, "> ")
                 .build();
+        passwords = ifname -> {
+            try {
+                return reader.readLine("Password for " + ifname + ": ", '\0'); // no echo, not in the history
+            } catch (UserInterruptException | EndOfFileException e) {
+                return null;
+            }
+        };
         PrintStream out = new PrintStream(terminal.output(), true, StandardCharsets.UTF_8);
         out.println("carpsh: carp4j shell; type help, or paste handbook lines. State directory "
                 + ControlClient.defaultStateDir());
@@ -145,10 +166,10 @@ public final class CarpShell implements Callable<Integer> {
                 out.print(HELP);
                 yield 0;
             }
-            case "status" -> Remote.run("carpconfig", "carpconfig", List.of("-a"), out, err, client);
+            case "status" -> Remote.run("carpconfig", "carpconfig", List.of("-a"), out, err, client, passwords, ASK);
             case "carpconfig" -> Remote.run("carpconfig", "carpconfig", c.args().isEmpty() ? List.of("-a") : c.args(),
-                    out, err, client);
-            case "carpsysctl" -> Remote.run("carpsysctl", "carpsysctl", c.args(), out, err, client);
+                    out, err, client, passwords, ASK);
+            case "carpsysctl" -> Remote.run("carpsysctl", "carpsysctl", c.args(), out, err, client, passwords, ASK);
             default -> {
                 err.println("carpsh: " + c.program() + ": unknown command (try help)");
                 yield 127;

@@ -1,7 +1,9 @@
 package org.carp4j.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Set;
 import org.carp4j.control.ControlClient;
 import org.carp4j.control.Protocol;
 
@@ -21,12 +23,26 @@ final class Remote {
     }
 
     static int run(String program, String op, List<String> args, PrintStream out, PrintStream err) {
-        return run(program, op, args, out, err, new ControlClient(ControlClient.defaultStateDir()));
+        return run(program, op, args, out, err, new ControlClient(ControlClient.defaultStateDir()),
+                Passwords.standardInput(System.console(), System.in), Set.of(Passwords.FROM_INPUT));
     }
 
+    /** passwords: where `pass -` (or another of placeholders) gets its password. */
     static int run(String program, String op, List<String> args, PrintStream out, PrintStream err,
-                   ControlClient client) {
-        Protocol.Response r = client.call(op, args);
+                   ControlClient client, Passwords.Source passwords, Set<String> placeholders) {
+        List<String> words = args;
+        if (op.equals("carpconfig")) {
+            try {
+                words = Passwords.fill(args, placeholders, passwords);
+            } catch (Passwords.Missing e) {
+                err.println(program + ": " + e.getMessage());
+                return 1;
+            } catch (IOException e) {
+                err.println(program + ": cannot read the password: " + e.getMessage());
+                return 74;
+            }
+        }
+        Protocol.Response r = client.call(op, words);
         out.print(r.out());
         out.flush();
         if (!r.err().isEmpty()) {

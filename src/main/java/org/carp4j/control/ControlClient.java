@@ -65,6 +65,20 @@ public final class ControlClient {
         }
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), cf.port()), 2000);
+            InetSocketAddress server = (InetSocketAddress) s.getRemoteSocketAddress();
+            String impostor = null;
+            // the kernel lists the table in pieces and may skip a line while sockets come and go:
+            // a listener not seen is looked for again
+            for (int look = 0; look < 3; look++) {
+                PeerCredentials.Table owners = PeerCredentials.read();
+                impostor = notCarpd(owners, server, (InetSocketAddress) s.getLocalSocketAddress());
+                if (impostor == null || !owners.listeners(server).isEmpty()) {
+                    break;
+                }
+            }
+            if (impostor != null) {
+                return Protocol.Response.error(69, impostor);
+            }
             s.setSoTimeout(15_000);
             OutputStream out = s.getOutputStream();
             out.write((Protocol.encode(new Protocol.Request(cf.token(), op, args)) + "\n").getBytes(StandardCharsets.UTF_8));
@@ -76,6 +90,32 @@ public final class ControlClient {
         } catch (IOException e) {
             return Protocol.Response.error(69, "cannot talk to carpd: " + e.getMessage());
         }
+    }
+
+    /**
+     * Why the socket we are connected to may not be carpd's, or null if root owns it. Checked after
+     * the connection is made and before the credential is sent: another user who bound the port
+     * first (a port above 1024, or carpd stopped) would otherwise receive root's token.
+     */
+    static String notCarpd(PeerCredentials.Table owners, InetSocketAddress server, InetSocketAddress client) {
+        List<Integer> listeners = owners.listeners(server);
+        Integer accepted = owners.owner(server, client);
+        for (Integer uid : accepted == null ? listeners : concat(listeners, accepted)) {
+            if (uid != 0) {
+                return "control port " + server.getPort() + " is held by uid " + uid
+                        + ", not carpd; refusing to send the credential";
+            }
+        }
+        if (listeners.isEmpty()) {
+            return "nothing listens on control port " + server.getPort() + " any more; refusing to send the credential";
+        }
+        return null;
+    }
+
+    private static List<Integer> concat(List<Integer> a, Integer b) {
+        List<Integer> out = new java.util.ArrayList<>(a);
+        out.add(b);
+        return out;
     }
 
     private Protocol.Response notRunning() {

@@ -6,26 +6,37 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 
 /**
- * Serves the control protocol on 127.0.0.1. Each connection carries one request. Unauthenticated,
- * malformed, oversized or slow requests are refused without reaching the daemon's state; at most
- * {@value #MAX_CLIENTS} connections are served at once so a flood cannot exhaust the daemon.
+ * Serves the control protocol on 127.0.0.1. Each connection carries one request. A connection from
+ * a socket that root does not own is refused as soon as it is accepted, before it can take a slot,
+ * so other users can neither drive the daemon nor lock root out by holding connections.
+ * Unauthenticated, malformed, oversized or slow requests are refused without reaching the daemon's
+ * state; at most {@value #MAX_CLIENTS} root connections are served at once.
  */
 public final class ControlServer implements AutoCloseable {
     static final int MAX_CLIENTS = 16;
     static final int READ_TIMEOUT_MS = 2000;
+    /** Connections accepted before one look at /proc/net/tcp decides for all of them. */
+    static final int BATCH = 256;
+    static final String NOT_ROOT = "permission denied: only root may drive carpd";
 
-    private final ServerSocket socket;
+    private final ServerSocketChannel socket;
     private final byte[] token;
     private final Function<Protocol.Request, Protocol.Response> handler;
     private final ExecutorService workers = Executors.newFixedThreadPool(MAX_CLIENTS, r -> {
@@ -41,61 +52,139 @@ public final class ControlServer implements AutoCloseable {
             throws IOException {
         this.token = token.getBytes(StandardCharsets.US_ASCII);
         this.handler = handler;
-        this.socket = new ServerSocket();
-        socket.setReuseAddress(true);
-        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+        this.socket = ServerSocketChannel.open();
+        socket.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        // a deep queue: a flood of other users' connections must not crowd out root's
+        try {
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
         acceptor = new Thread(this::acceptLoop, "control-accept");
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
     public int port() {
-        return socket.getLocalPort();
+        return socket.socket().getLocalPort();
     }
 
     private void acceptLoop() {
         while (!closed) {
             try {
-                Socket s = socket.accept();
-                if (!slots.tryAcquire()) {
-                    reply(s, Protocol.Response.error(ControlClient.BUSY, "carpd is busy, try again"));
-                    s.close();
-                    continue;
-                }
-                try {
-                    workers.execute(() -> {
-                        try (s) {
-                            serve(s);
-                        } catch (IOException e) {
-                            // the client went away; nothing was applied for it
-                        } catch (RuntimeException | Error e) {
-                            if (e instanceof OutOfMemoryError) {
-                                throw e;
-                            }
-                            reply(s, Protocol.Response.error(70, "internal error: " + e.getClass().getSimpleName()));
-                        } finally {
-                            slots.release();
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    slots.release(); // the worker never ran: give its slot back
-                    s.close();
-                    throw e;
-                }
-            } catch (IOException e) {
-                if (closed) {
-                    return;
+                List<Socket> batch = acceptBatch();
+                Map<Socket, Integer> owners = owners(batch);
+                for (Socket s : batch) {
+                    dispatch(s, owners.get(s));
                 }
             } catch (OutOfMemoryError e) {
                 throw e;
             } catch (Throwable e) {
-                // e.g. a worker thread that could not start: refuse this one, keep accepting
                 if (closed) {
                     return;
                 }
-                System.err.println("time=" + java.time.Instant.now() + " level=error event=internal msg=\"control: "
-                        + e.toString().replace("\"", "'") + "\"");
+                // one bad connection must not end the accepting; a failing accept (no file
+                // descriptors left, a worker thread that could not start) is tried again after a
+                // pause, not in a spin
+                if (!(e instanceof IOException)) {
+                    System.err.println("time=" + java.time.Instant.now() + " level=error event=internal msg=\"control: "
+                            + e.toString().replace("\"", "'") + "\"");
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException stop) {
+                    return;
+                }
             }
+        }
+    }
+
+    /**
+     * The uid owning each client's socket. Read after every accept of the batch: each client socket
+     * is in the table by then, and none of their (address, port) pairs can be reused while we hold
+     * the other end. The kernel lists the table in pieces, and a socket can be skipped while others
+     * come and go, so one that is missing is looked for again before it is refused.
+     */
+    private static Map<Socket, Integer> owners(List<Socket> batch) {
+        Map<Socket, Integer> owners = new HashMap<>();
+        for (int look = 0; look < 3 && owners.size() < batch.size(); look++) {
+            PeerCredentials.Table table = table();
+            for (Socket s : batch) {
+                if (!owners.containsKey(s) && s.getRemoteSocketAddress() instanceof InetSocketAddress peer
+                        && s.getLocalSocketAddress() instanceof InetSocketAddress us) {
+                    Integer uid = table.owner(peer, us);
+                    if (uid != null) {
+                        owners.put(s, uid);
+                    }
+                }
+            }
+        }
+        return owners;
+    }
+
+    /** One blocking accept, then whatever else is already waiting (up to BATCH). */
+    private List<Socket> acceptBatch() throws IOException {
+        List<Socket> batch = new ArrayList<>();
+        batch.add(socket.accept().socket());
+        socket.configureBlocking(false);
+        try {
+            for (SocketChannel c; batch.size() < BATCH && (c = socket.accept()) != null; ) {
+                batch.add(c.socket());
+            }
+        } finally {
+            socket.configureBlocking(true);
+        }
+        return batch;
+    }
+
+    private static PeerCredentials.Table table() {
+        try {
+            return PeerCredentials.read();
+        } catch (IOException e) {
+            return new PeerCredentials.Table(List.of()); // no one can be told apart: no one is served
+        }
+    }
+
+    /** uid: the owner of the client's socket, null if it could not be found (then it is refused). */
+    private void dispatch(Socket s, Integer uid) {
+        if (uid == null || uid != 0) {
+            // a reset: nothing of it lingers in TIME_WAIT to lengthen the table
+            refuse(s, Protocol.Response.error(77, NOT_ROOT), true);
+            return;
+        }
+        if (!slots.tryAcquire()) {
+            // a plain close, so root's client still writes its request and reads this answer, and retries
+            refuse(s, Protocol.Response.error(ControlClient.BUSY, "carpd is busy, try again"), false);
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                try (s) {
+                    serve(s);
+                } catch (IOException e) {
+                    // the client went away; nothing was applied for it
+                } catch (RuntimeException | StackOverflowError | AssertionError e) {
+                    reply(s, Protocol.Response.error(70, "internal error: " + e.getClass().getSimpleName()));
+                } finally {
+                    slots.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            slots.release(); // the worker never ran: give its slot back
+            refuse(s, Protocol.Response.error(ControlClient.BUSY, "carpd is busy, try again"), false);
+        }
+    }
+
+    /** Answers and closes at once. */
+    private static void refuse(Socket s, Protocol.Response why, boolean reset) {
+        try (s) {
+            reply(s, why);
+            if (reset) {
+                s.setSoLinger(true, 0);
+            }
+        } catch (IOException e) {
+            // gone already
         }
     }
 

@@ -34,9 +34,12 @@ final class CarpInterfaces {
     private final Set<String> present = new HashSet<>();
     /** Every name carpd ever created, for the overflow resync to remove what is no longer wanted. */
     private final Set<String> ever = new HashSet<>();
+    /** carpN names held by an interface carpd did not make: left alone; wanted, never present. */
+    private final Set<String> foreign = new TreeSet<>();
     private final Map<String, Link> links = new HashMap<>();
     private Consumer<Runnable> loop = Runnable::run;
     private Link.Receiver frames = (dev, f) -> { };
+    private Runnable foreignChanged = () -> { };
 
     CarpInterfaces(HostNetwork host, HostQueue worker, LinkOpener opener, Log log) {
         this.host = host;
@@ -45,9 +48,15 @@ final class CarpInterfaces {
         this.log = log;
     }
 
-    void attach(Consumer<Runnable> loop, Link.Receiver frames) {
+    /** foreignChanged runs on the loop when a name is found held by someone else, or freed again. */
+    void attach(Consumer<Runnable> loop, Link.Receiver frames, Runnable foreignChanged) {
         this.loop = loop;
         this.frames = frames;
+        this.foreignChanged = foreignChanged;
+    }
+
+    Set<String> foreign() {
+        return Set.copyOf(foreign);
     }
 
     /** The interface exists on the host as carpd made it (confirmed by the worker). */
@@ -80,6 +89,7 @@ final class CarpInterfaces {
                 destroy(name);
             }
         }
+        foreign.retainAll(next.keySet());
         boolean answerArp = doc.sysctls().arpbalance() == 0;
         for (CarpIface k : next.values()) {
             if (!wanted.containsKey(k.name())) {
@@ -120,6 +130,17 @@ final class CarpInterfaces {
      * logged and recreated; {@code recreated} then puts back what it carried.
      */
     void checkDrift(boolean answerArp, Consumer<String> recreated) {
+        boolean freed = false;
+        for (String name : new ArrayList<>(foreign)) {
+            if (host.carrier(name).isEmpty()) { // the admin removed it: the name is ours to use now
+                foreign.remove(name);
+                wanted.remove(name);
+                freed = true;
+            }
+        }
+        if (freed) {
+            foreignChanged.run();
+        }
         for (String name : new ArrayList<>(present)) {
             if (host.carrier(name).isEmpty()) {
                 present.remove(name);
@@ -158,6 +179,15 @@ final class CarpInterfaces {
             try {
                 host.createCarpInterface(k.name(), k.carpdev(), MacAddress.virtual(k.vhid()), k.ipv6());
                 host.kernelArp(k.name(), answerArp);
+            } catch (HostNetwork.ForeignInterfaceException e) {
+                loop.accept(() -> {
+                    // stays wanted (so no retry on every sync) but never present, until the name is free
+                    if (k.equals(wanted.get(k.name())) && foreign.add(k.name())) {
+                        log.line("error", k.name(), k.vhid(), "host", e.getMessage(), "");
+                        foreignChanged.run();
+                    }
+                });
+                return;
             } catch (IOException e) {
                 loop.accept(() -> {
                     log.error("host", k.name() + ": cannot create: " + e.getMessage());
@@ -178,6 +208,9 @@ final class CarpInterfaces {
     private void destroy(String name) {
         wanted.remove(name);
         present.remove(name);
+        if (foreign.remove(name)) {
+            return; // never carpd's to remove
+        }
         worker.submit(name + " destroy", () -> {
             try {
                 host.destroyCarpInterface(name);

@@ -7,14 +7,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
 import org.carp4j.control.ControlClient;
 import org.carp4j.control.ControlFile;
+import org.carp4j.control.ControlPort;
 import org.carp4j.control.ControlServer;
 import org.carp4j.host.CarpProtocolSocket;
 import org.carp4j.host.HostNetwork;
@@ -24,7 +25,6 @@ import org.carp4j.link.PcapLink;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** carpd(8): the CARP daemon. Runs in the foreground, as systemd expects. */
 @Command(name = "carpd", mixinStandardHelpOptions = true, version = "carpd 0.1.0",
@@ -34,13 +34,15 @@ public final class Carpd implements Callable<Integer> {
     static final int EX_IOERR = 74;
     static final int EX_UNAVAILABLE = 69;
     static final int EX_SOFTWARE = 70;
+    /** Another carpd holds the state directory. */
+    static final int EX_TEMPFAIL = 75;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "State directory (default: $CARPD_STATE_DIR or /var/lib/carpd).")
     Path stateDir;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "7112",
-            description = "Control port on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + ControlPort.DEFAULT,
+            description = "Control port on 127.0.0.1 (default: ${DEFAULT-VALUE}, which only root can bind; 0 picks a free one).")
     int port;
 
     @Option(names = "--metrics-port", paramLabel = "PORT",
@@ -79,17 +81,22 @@ public final class Carpd implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = stateDir != null ? stateDir : ControlClient.defaultStateDir();
         StateFile store = new StateFile(dir);
+        if ((cleanup || check == null) && !Preflight.privileged()) {
+            System.err.println(Preflight.NOT_PRIVILEGED); // before anything is touched
+            return Preflight.EX_NOPERM;
+        }
         HostNetwork host = new IpCommandHost();
         if (cleanup) {
-            List<String> removed = host.cleanup();
-            ControlFile.remove(dir);
-            System.out.println(removed.isEmpty() ? "carpd: nothing to clean up"
-                    : "carpd: removed " + String.join(" ", removed));
-            return 0;
+            return cleanup(dir, host);
         }
         if (check != null) {
             return check(check.isEmpty() ? store.path() : Path.of(check));
         }
+        Path hooks = hooksDir != null ? hooksDir : dir.resolve("hooks.d");
+        if (insecure(dir, hooks)) {
+            return EX_CONFIG;
+        }
+        Signals.ignoreHangup(log);
         StateDocument doc;
         try {
             doc = store.load();
@@ -103,10 +110,39 @@ public final class Carpd implements Callable<Integer> {
             return EX_IOERR;
         }
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        for (String leftover : host.cleanup()) {
-            log.warn("cleanup", "removed " + leftover + " left behind by a previous carpd");
+        if (insecure(dir, hooks)) { // again: another user may have made it between the check and now
+            return EX_CONFIG;
         }
         return run(dir, store, doc, host);
+    }
+
+    /** Refuses, naming every path another user could change: carpd would trust it as root. */
+    private boolean insecure(Path dir, Path hooks) {
+        List<String> problems = Preflight.paths(dir, hooks, upscript, downscript);
+        problems.forEach(p -> System.err.println("carpd: " + p));
+        if (!problems.isEmpty()) {
+            System.err.println("carpd: refusing to start: the state directory, hooks and scripts must be root's"
+                    + " and writable by root only");
+        }
+        return !problems.isEmpty();
+    }
+
+    /** What a dead carpd left behind; refused while a carpd holds the state directory. */
+    private static int cleanup(Path dir, HostNetwork host) throws IOException, InterruptedException {
+        // No state directory: no carpd ever ran with it, so none can be running.
+        try (StateLock lock = Files.isDirectory(dir) ? StateLock.acquire(dir) : null) {
+            if (lock != null && !DeadManSwitch.awaitGuards(lock.file(), DeadManSwitch.WAIT_SECONDS)) {
+                System.err.println("carpd: a guard still holds " + lock.file() + "; cleaning up beside it");
+            }
+            List<String> removed = host.cleanup();
+            ControlFile.remove(dir);
+            System.out.println(removed.isEmpty() ? "carpd: nothing to clean up"
+                    : "carpd: removed " + String.join(" ", removed));
+            return 0;
+        } catch (StateLock.Held e) {
+            System.err.println("carpd: " + e.getMessage() + "; refusing to clean up under it (stop it instead)");
+            return EX_TEMPFAIL;
+        }
     }
 
     private static int check(Path file) {
@@ -157,55 +193,108 @@ public final class Carpd implements Callable<Integer> {
         }
     }
 
+    /**
+     * Starts everything in order, each registered with the lifecycle as it starts, and waits for
+     * the stop. The state lock and the guard come first: nothing on the host is touched before
+     * this carpd owns the state directory and a guard will undo its work if it dies.
+     */
     private int run(Path dir, StateFile store, StateDocument doc, HostNetwork host) throws Exception {
         Thread.setDefaultUncaughtExceptionHandler(Carpd::uncaught);
+        Lifecycle life = new Lifecycle(log);
+        // SIGHUP re-reads the state file once the daemon runs; until then it is logged and ignored
+        AtomicReference<Runnable> reload = new AtomicReference<>(() -> log.info("signal", "SIGHUP while starting: ignored"));
+        Signals.install(log, () -> {
+            log.info("stop", "stopping: masters bow out and release their addresses");
+            life.stop(0);
+        }, () -> reload.get().run());
+        try {
+            StateLock lock = StateLock.acquire(dir);
+            life.started("state lock", lock::close);
+            DeadManSwitch guard = DeadManSwitch.arm(lock.file(), log, () -> stopInBackground(life, EX_UNAVAILABLE));
+            life.started("dead-man's switch", guard::close);
+            for (String leftover : host.cleanup()) { // e.g. carpd and its guard killed together
+                log.warn("cleanup", "removed " + leftover + " left behind by a previous carpd");
+            }
+            start(life, dir, store, doc, host, reload);
+        } catch (StateLock.Held e) {
+            System.err.println("carpd: " + e.getMessage());
+            return EX_TEMPFAIL;
+        } catch (Lifecycle.Stopping e) {
+            // a signal came during the start; the stop it started has run
+        } catch (Exception e) {
+            log.error("start", "cannot start: " + e.getMessage());
+            life.stop(EX_UNAVAILABLE);
+        }
+        int code = life.awaitStopped();
+        log.info("stop", "stopped; configuration kept in " + store.path());
+        return code;
+    }
+
+    private void stopInBackground(Lifecycle life, int code) {
+        new Thread(() -> {
+            log.info("stop", "stopping: masters bow out and release their addresses");
+            life.stop(code);
+        }, "carpd-stop").start();
+    }
+
+    private void start(Lifecycle life, Path dir, StateFile store, StateDocument doc, HostNetwork host,
+                       AtomicReference<Runnable> reload) throws Exception {
+        CarpProtocolSocket protocolSocket = openProtocolSocket();
+        if (protocolSocket != null) {
+            life.started("protocol socket", protocolSocket::close);
+        }
         HostWorker hostWorker = new HostWorker(log);
         Daemon daemon = new Daemon(store, doc, host,
                 (dev, receiver) -> new PcapLink(dev, "ip proto 112 or ip6 proto 112 or arp", receiver),
                 log, System::nanoTime, hostWorker);
-        EventLoop loop = new EventLoop(System::nanoTime, daemon, log);
-        daemon.attach(loop::offer, loop::post);
         Hooks hooks = new Hooks(new Hooks.Options(hooksDir != null ? hooksDir : dir.resolve("hooks.d"), upscript,
                 downscript, Math.max(1, hookTimeout) * 1000L), log);
         daemon.hooks(hooks);
-        ControlGate gate = new ControlGate(loop, daemon, host, hostWorker);
-        CarpProtocolSocket protocolSocket = openProtocolSocket();
+        life.started("hooks", hooks::drain); // drained once the carp interfaces are gone: their last transitions run hooks
+        EventLoop loop = new EventLoop(System::nanoTime, daemon, log);
+        daemon.attach(loop::offer, loop::post);
         loop.start();
+        life.started("event loop", loop::stop);
+
+        // Bound before the host is touched: a port someone else holds stops the start with nothing to undo.
+        // Nobody can use it before the control file names it.
+        ControlFile credential = ControlFile.fresh(port);
+        ControlServer server;
+        try {
+            server = new ControlServer(port, credential.token(), new ControlGate(loop, daemon, host, hostWorker)::serve);
+        } catch (IOException e) {
+            throw new IOException(ControlPort.cannotListen(port, e), e);
+        }
+        life.started("control server", server::close);
+
+        // registered before the start, so a start that fails half-way is undone
+        life.started("carp interfaces", () -> loop.callFirst(() -> { // ahead of any flood: the bow-out must go out
+            daemon.stop();
+            return null;
+        }, 20_000));
         loop.call(() -> {
             daemon.start();
             return null;
         }, 30_000);
+        reload.set(() -> loop.post(() -> Reload.apply(store, daemon, log)));
 
-        ControlFile credential = ControlFile.fresh(port);
-        ControlServer server;
-        try {
-            server = new ControlServer(port, credential.token(), gate::serve);
-        } catch (IOException e) {
-            log.error("control", "cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
-            loop.callFirst(() -> {
-                daemon.stop();
-                return null;
-            }, 20_000);
-            loop.stop();
-            if (protocolSocket != null) {
-                protocolSocket.close();
-            }
-            return EX_UNAVAILABLE;
-        }
         new ControlFile(server.port(), credential.token()).write(dir);
+        life.started("control file", () -> ControlFile.remove(dir));
         log.info("control", "listening on 127.0.0.1:" + server.port());
-        com.sun.net.httpserver.HttpServer metrics = null;
+        ControlPort.warning(port, ControlPort.unprivilegedStart()).ifPresent(w -> log.warn("control", w));
         if (metricsPort != null) {
-            metrics = MetricsServer.start(metricsPort, () -> loop.call(() -> daemon.metrics(loop), 5_000));
+            com.sun.net.httpserver.HttpServer metrics = MetricsServer.start(metricsPort,
+                    () -> loop.call(() -> daemon.metrics(loop), 5_000));
+            life.started("metrics server", () -> metrics.stop(0));
             log.info("metrics", "serving http://127.0.0.1:" + metrics.getAddress().getPort() + "/metrics");
         }
-        com.sun.net.httpserver.HttpServer metricsServer = metrics;
 
         ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "link-watch");
             t.setDaemon(true);
             return t;
         });
+        life.started("link watcher", watcher::shutdownNow);
         watcher.scheduleWithFixedDelay(() -> {
             try { // a task that throws is never run again: catch everything
                 loop.offer(daemon::pollCarriers);
@@ -213,40 +302,13 @@ public final class Carpd implements Callable<Integer> {
                 log.error("internal", "link watch: " + e);
             }
         }, 100, 100, TimeUnit.MILLISECONDS);
-
         InterfaceEvents interfaceEvents = watchInterfaces(loop, daemon);
-
-        CountDownLatch done = new CountDownLatch(1);
-        Runnable shutdown = () -> {
-            log.info("stop", "stopping: masters bow out and release their addresses");
-            watcher.shutdownNow();
-            if (interfaceEvents != null) {
-                interfaceEvents.close();
-            }
-            server.close();
-            if (metricsServer != null) {
-                metricsServer.stop(0);
-            }
-            try {
-                loop.callFirst(() -> { // ahead of any flood: the bow-out must go out
-                    daemon.stop();
-                    return null;
-                }, 20_000);
-                loop.stop();
-            } catch (Exception e) {
-                log.error("stop", String.valueOf(e));
-            }
-            hooks.drain();
-            if (protocolSocket != null) {
-                protocolSocket.close();
-            }
-            ControlFile.remove(dir);
-            done.countDown();
-        };
-        Signal.handle(new Signal("TERM"), s -> new Thread(shutdown).start());
-        Signal.handle(new Signal("INT"), s -> new Thread(shutdown).start());
-        done.await();
-        log.info("stop", "stopped; configuration kept in " + store.path());
-        return 0;
+        if (interfaceEvents != null) {
+            life.started("interface events", interfaceEvents::close);
+        }
+        SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
+        life.started("systemd", () -> systemd.send("STOPPING=1"));
+        Watchdog.start(systemd, watcher, loop::post);
+        systemd.send("READY=1\nSTATUS=listening on 127.0.0.1:" + server.port());
     }
 }

@@ -75,7 +75,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     void attach(Consumer<Runnable> frames, Consumer<Runnable> internal) {
         this.internal = internal;
         facts.attach(internal, this::carpdevChanged);
-        ifaces.attach(internal, (dev, f) -> frames.accept(() -> frame(dev, f)));
+        ifaces.attach(internal, (dev, f) -> frames.accept(() -> frame(dev, f)), this::foreignChanged);
         effects.attach(internal);
     }
 
@@ -86,7 +86,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     /** Rebuilds everything the saved configuration describes; carpdevs join as they are read. */
     void start() {
         carpdevNames().forEach(facts::refresh);
-        execute(engine.apply(doc.interfaces(), doc.sysctls(), doc.demote(), clock.getAsLong()));
+        execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
         log.info("start", "restored " + doc.interfaces().size() + " carp interface(s) from " + store.path());
     }
 
@@ -160,7 +160,8 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     /** The Prometheus page; runs on the loop like everything else, so it is never stale. */
     String metrics(EventLoop loop) {
         return Metrics.render(doc, this::state, engine::peerResolved, effects.transitions(), engine.stats())
-                + Metrics.queues(loop.dropped(), loop.refused(), worker.worker().dropped(), worker.worker().backlog());
+                + Metrics.queues(loop.dropped(), loop.refused(), worker.worker().dropped(), worker.worker().backlog())
+                + Metrics.hooks(effects.hooksDropped());
     }
 
     // ------------------------------------------------------------------ control requests
@@ -219,6 +220,11 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         return hostView;
     }
 
+    @Override
+    public boolean foreignInterface(String name) {
+        return host.foreignInterface(name);
+    }
+
     /** Saves first, then applies: an acknowledged change is on disk, a failed save changes nothing. */
     @Override
     public void commit(StateDocument next) throws IOException {
@@ -237,7 +243,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         }
         carpdevNames().forEach(facts::refresh);
         ifaces.sync(doc, facts);
-        execute(engine.apply(doc.interfaces(), doc.sysctls(), doc.demote(), clock.getAsLong()));
+        execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
     }
 
     // ------------------------------------------------------------------ host
@@ -256,6 +262,21 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
                 }
             }
         }
+    }
+
+    /**
+     * A carpN name turned out to be held by an interface carpd did not make, or that interface
+     * went away: the engine runs such a carp interface down (INIT) until the name is free.
+     */
+    private void foreignChanged() {
+        ifaces.sync(doc, facts);
+        execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
+    }
+
+    /** The configuration as the engine runs it: an interface whose name another interface holds stays in INIT. */
+    private List<VhostConfig> runnable() {
+        Set<String> foreign = ifaces.foreign();
+        return doc.interfaces().stream().map(c -> foreign.contains(c.name()) ? c.withUp(false) : c).toList();
     }
 
     private void execute(List<Action> actions) {

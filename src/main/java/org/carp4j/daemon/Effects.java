@@ -62,6 +62,10 @@ final class Effects {
         this.hooks = h;
     }
 
+    long hooksDropped() {
+        return hooks == null ? 0 : hooks.dropped();
+    }
+
     Map<String, Long> transitions() {
         return transitions;
     }

@@ -1,15 +1,16 @@
 package org.carp4j.daemon;
 
+import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicLong;
 import org.carp4j.config.VipAddress;
 import org.carp4j.election.Action;
 import org.carp4j.election.CarpState;
@@ -21,26 +22,56 @@ import org.carp4j.election.CarpState;
  * MASTER, downscript on leaving it). One thread runs them all, so hooks never overlap and run in
  * the order the transitions happened; each gets a time limit, and failures are logged. The event
  * loop only queues work here, so a slow hook never delays an election.
+ *
+ * <p>At most {@link #CAPACITY} transitions wait; past that the oldest waiting one is dropped (the
+ * newest says where the interface is now, which is what a hook must act on), counted in
+ * carp_hooks_dropped_total and logged once. Hooks run as root, so each one is checked before it
+ * runs (root's, not writable by others; see {@link SecurePaths}) and skipped with a log line if
+ * not; they get a clean environment (a fixed PATH and the CARP_* variables) and /dev/null as
+ * standard input.
  */
 final class Hooks {
     record Options(Path directory, Path upscript, Path downscript, long timeoutMillis) {
     }
 
+    static final int CAPACITY = 64;
+    static final String PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
+
     private final Options options;
     private final Log log;
-    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "hooks");
-        t.setDaemon(true);
-        return t;
-    });
+    private final AtomicLong dropped = new AtomicLong();
+    private final ThreadPoolExecutor runner;
 
     Hooks(Options options, Log log) {
+        this(options, log, CAPACITY);
+    }
+
+    Hooks(Options options, Log log, int capacity) {
         this.options = options;
         this.log = log;
+        this.runner = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(capacity), r -> {
+            Thread t = new Thread(r, "hooks");
+            t.setDaemon(true);
+            return t;
+        }, (task, pool) -> {
+            if (!pool.isShutdown()) {
+                pool.getQueue().poll(); // the oldest waiting transition makes room for the newest
+                if (dropped.getAndIncrement() == 0) {
+                    log.warn("hook", "more than " + capacity + " transitions wait for their hooks: the oldest"
+                            + " waiting ones are dropped (counted in carp_hooks_dropped_total; logged once)");
+                }
+                pool.execute(task);
+            }
+        });
     }
 
     void transition(Action.StateChange sc, String carpdev, List<VipAddress> addresses) {
         runner.execute(() -> runAll(sc, carpdev, addresses));
+    }
+
+    /** Transitions whose hooks were dropped because too many waited. */
+    long dropped() {
+        return dropped.get();
     }
 
     private void runAll(Action.StateChange sc, String carpdev, List<VipAddress> addresses) {
@@ -61,23 +92,30 @@ final class Hooks {
     }
 
     private List<Path> hooks() {
-        if (options.directory() == null || !Files.isDirectory(options.directory())) {
+        if (options.directory() == null) {
             return List.of();
         }
-        try (Stream<Path> s = Files.list(options.directory())) {
-            return s.filter(p -> Files.isRegularFile(p) && Files.isExecutable(p)).sorted().toList();
-        } catch (IOException e) {
-            log.error("hook", options.directory() + ": " + e.getMessage());
-            return List.of();
-        }
+        List<String> problems = new ArrayList<>();
+        List<Path> hooks = Preflight.hooks(options.directory(), problems);
+        problems.forEach(p -> log.error("hook", p));
+        return hooks;
     }
 
     private void run(Path program, List<String> args, Map<String, String> env, Action.StateChange sc) {
+        Optional<String> unsafe = SecurePaths.problem(program, SecurePaths.Kind.FILE);
+        if (unsafe.isPresent()) {
+            log.line("error", sc.ifname(), sc.vhid(), "hook", program + " skipped: " + unsafe.get()
+                    + " (hooks run as root: they must be root's and writable by root only)", "");
+            return;
+        }
         List<String> cmd = new ArrayList<>();
         cmd.add(program.toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().clear(); // nothing of carpd's own environment leaks into a root process
+        pb.environment().put("PATH", PATH);
         pb.environment().putAll(env);
         try {
             Process p = pb.start();

@@ -76,6 +76,14 @@ final class Metrics {
         return b.toString();
     }
 
+    /** The hooks queue: transitions whose hooks were dropped because too many waited. */
+    static String hooks(long dropped) {
+        StringBuilder b = new StringBuilder(160);
+        header(b, "carp_hooks_dropped_total", "counter", "transitions whose hooks were dropped because "
+                + Hooks.CAPACITY + " already waited");
+        return b.append("carp_hooks_dropped_total ").append(dropped).append('\n').toString();
+    }
+
     private static void header(StringBuilder b, String name, String type, String help) {
         b.append("# HELP ").append(name).append(' ').append(help).append('\n');
         b.append("# TYPE ").append(name).append(' ').append(type).append('\n');

@@ -38,6 +38,9 @@ final class Requests {
         Map<String, Long> stats();
 
         List<HostInterface> hostInterfaces() throws IOException;
+
+        /** The host has an interface of that name that carpd did not make (a cheap look, no fork). */
+        boolean foreignInterface(String name);
     }
 
     private final Target target;
@@ -105,11 +108,34 @@ final class Requests {
         if (req.display()) {
             return show(List.of(target.doc().find(ifname).orElseThrow()), json);
         }
+        if (target.doc().find(ifname).isEmpty() && req.next().find(ifname).isPresent()
+                && target.foreignInterface(ifname)) {
+            // the host's own interface of that name: carpd would never be able to make carpN
+            throw new CommandException(ifname + ": an interface of that name exists on this host and was not"
+                    + " created by carpd; remove it or choose another name");
+        }
+        VhostConfig before = target.doc().find(ifname).orElse(null);
         target.commit(req.next());
         if (req.forceState().isPresent()) {
             target.force(ifname, req.forceState().get());
         }
-        return Protocol.Response.ok("");
+        return new Protocol.Response(0, "", unprotected(before, req.next().find(ifname).orElse(null)));
+    }
+
+    /**
+     * The warning for a change that leaves a carp interface able to take part in elections
+     * without a password: said when its vhid, carpdev or password was just set, not on every
+     * later change (advskew, addresses); exit status stays 0.
+     */
+    static String unprotected(VhostConfig before, VhostConfig after) {
+        if (after == null || after.vhid() == 0 || after.carpdev() == null || !after.password().isEmpty()) {
+            return "";
+        }
+        if (before != null && before.password().isEmpty() && before.vhid() == after.vhid()
+                && after.carpdev().equals(before.carpdev())) {
+            return "";
+        }
+        return "warning: " + after.name() + " has no password; anyone on the LAN can take over vhid " + after.vhid();
     }
 
     private List<HostInterface> hostInterfaces() {

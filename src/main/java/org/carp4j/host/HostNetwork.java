@@ -19,10 +19,24 @@ public interface HostNetwork {
     /** Carrier, MAC and addresses of one interface, empty if it does not exist. */
     Optional<Carpdev> carpdev(String name) throws IOException;
 
-    /** Creates carpN on its carpdev with the virtual MAC, silent until it holds addresses. */
+    /** An interface of the wanted name exists and is not ours (no carp4j alias): left alone. */
+    final class ForeignInterfaceException extends IOException {
+        public ForeignInterfaceException(String name) {
+            super(name + ": an interface of that name exists and was not created by carpd;"
+                    + " remove it or choose another name");
+        }
+    }
+
+    /**
+     * Creates carpN on its carpdev with the virtual MAC, silent until it holds addresses. A carpN
+     * a dead carpd left is replaced; any other interface of that name is refused, untouched.
+     */
     void createCarpInterface(String name, String carpdev, MacAddress mac, boolean ipv6) throws IOException;
 
     void destroyCarpInterface(String name) throws IOException;
+
+    /** An interface of that name exists and carpd did not make it (read from /sys, no fork). */
+    boolean foreignInterface(String name);
 
     /** Whether the kernel answers ARP on a carp interface (off while carpd balances ARP itself). */
     void kernelArp(String name, boolean answer);

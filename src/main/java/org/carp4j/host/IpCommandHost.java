@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.carp4j.codec.MacAddress;
 import org.carp4j.commands.HostInterface;
 import org.carp4j.config.VipAddress;
@@ -22,6 +23,9 @@ import org.carp4j.election.Carpdev;
  */
 public final class IpCommandHost implements HostNetwork {
     public static final String ALIAS = "carp4j";
+    /** iproute2's ip by absolute path: carpd runs it as root, so it is never looked up in PATH. */
+    static final String IP = Stream.of("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip")
+            .filter(p -> Files.isExecutable(Path.of(p))).findFirst().orElse("/usr/sbin/ip");
     private static final ObjectMapper JSON = new ObjectMapper();
     static final long TIMEOUT_MILLIS = 10_000;
 
@@ -87,10 +91,13 @@ public final class IpCommandHost implements HostNetwork {
     @Override
     public void createCarpInterface(String name, String carpdev, MacAddress mac, boolean ipv6) throws IOException {
         if (Files.exists(Path.of("/sys/class/net", name))) {
-            run("ip", "link", "del", name);
+            if (foreignInterface(name)) {
+                throw new ForeignInterfaceException(name);
+            }
+            run(IP, "link", "del", name); // our own, left by a carpd that died
         }
-        run("ip", "link", "add", name, "link", carpdev, "address", mac.toString(), "type", "macvlan", "mode", "bridge");
-        run("ip", "link", "set", name, "alias", ALIAS);
+        run(IP, "link", "add", name, "link", carpdev, "address", mac.toString(), "type", "macvlan", "mode", "bridge");
+        run(IP, "link", "set", name, "alias", ALIAS);
         // A BACKUP must stay silent: answer ARP only for addresses it holds, and no IPv6
         // link-local, DAD or router solicitations from the virtual MAC.
         sysctl("net/ipv4/conf/" + name + "/arp_ignore", "1");
@@ -106,7 +113,21 @@ public final class IpCommandHost implements HostNetwork {
         } else {
             sysctl("net/ipv6/conf/" + name + "/disable_ipv6", "1");
         }
-        run("ip", "link", "set", name, "up");
+        run(IP, "link", "set", name, "up");
+    }
+
+    @Override
+    public boolean foreignInterface(String name) {
+        return Files.exists(Path.of("/sys/class/net", name)) && !ours(name);
+    }
+
+    /** Whether the interface carries our alias, i.e. a carpd made it. */
+    private static boolean ours(String name) {
+        try {
+            return Files.readString(Path.of("/sys/class/net", name, "ifalias")).trim().equals(ALIAS);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override
@@ -116,15 +137,15 @@ public final class IpCommandHost implements HostNetwork {
 
     @Override
     public void destroyCarpInterface(String name) throws IOException {
-        if (Files.exists(Path.of("/sys/class/net", name))) {
-            run("ip", "link", "del", name);
+        if (Files.exists(Path.of("/sys/class/net", name)) && ours(name)) { // never someone else's
+            run(IP, "link", "del", name);
         }
     }
 
     @Override
     public void addAddresses(String name, List<VipAddress> addresses, List<VipAddress> own) throws IOException {
         for (VipAddress a : addresses) {
-            List<String> cmd = new ArrayList<>(List.of("ip", "addr", "replace", a.toString()));
+            List<String> cmd = new ArrayList<>(List.of(IP, "addr", "replace", a.toString()));
             if (a.isIPv4()) {
                 cmd.addAll(List.of("brd", "+"));
             } else {
@@ -145,7 +166,7 @@ public final class IpCommandHost implements HostNetwork {
     public void removeAddresses(String name, List<VipAddress> addresses) throws IOException {
         for (VipAddress a : addresses) {
             try {
-                run("ip", "addr", "del", a.toString(), "dev", name);
+                run(IP, "addr", "del", a.toString(), "dev", name);
             } catch (IOException e) {
                 // already gone (interface removed, or never added): the goal is reached
             }
@@ -158,7 +179,7 @@ public final class IpCommandHost implements HostNetwork {
         for (JsonNode n : ip("-j", "link", "show")) {
             if (ALIAS.equals(n.path("ifalias").asText(null))) {
                 String name = n.path("ifname").asText();
-                run("ip", "link", "del", name);
+                run(IP, "link", "del", name);
                 removed.add(name);
             }
         }
@@ -175,7 +196,7 @@ public final class IpCommandHost implements HostNetwork {
 
     private static JsonNode ip(String... args) throws IOException {
         String[] cmd = new String[args.length + 1];
-        cmd[0] = "ip";
+        cmd[0] = IP;
         System.arraycopy(args, 0, cmd, 1, args.length);
         String out = run(cmd);
         return out.isBlank() ? JSON.createArrayNode() : JSON.readTree(out);

@@ -15,7 +15,7 @@ import org.carp4j.lab.Lab;
 
 /**
  * The benchmarks of bench/run: carpd beside ucarp, measured in one run on one machine. They print
- * figures; they never fail on a number. Usage: Bench [failover|handover|latency|scale|flood|all]...
+ * figures; they never fail on a number. Usage: Bench [failover|handover|sigkill|latency|scale|flood|all]...
  */
 public final class Bench {
     static final String VIP = "172.16.0.100";
@@ -27,11 +27,12 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         Bench b = new Bench();
         List<String> which = args.length == 0 || List.of(args).contains("all")
-                ? List.of("latency", "failover", "handover", "scale", "flood") : List.of(args);
+                ? List.of("latency", "failover", "handover", "sigkill", "scale", "flood") : List.of(args);
         for (String w : which) {
             switch (w) {
                 case "failover" -> b.failover();
                 case "handover" -> b.handover();
+                case "sigkill" -> b.sigkill();
                 case "latency" -> b.latency();
                 case "scale" -> b.scale();
                 case "flood" -> b.flood();
@@ -159,6 +160,94 @@ public final class Bench {
         }
         row("forced handover: ucarp has no `down`; SIGTERM with --shutdown -> VIP on backup (ms)", "ucarp",
                 Stats.summary(ucarp), "the peer waits for its master-down timer");
+    }
+
+    // ------------------------------------------------------------------ 2b. SIGKILL
+
+    /**
+     * kill -9 of a MASTER's daemon -> its VIP gone from the host, timed by the kernel's own address
+     * event (`ip -ts monitor address`). carpd's guard deletes carp0; ucarp leaves its VIP for good.
+     */
+    void sigkill() throws Exception {
+        List<Double> carpd = new ArrayList<>();
+        try (Lab lab = Lab.create(1, false)) {
+            Lab.Host h = lab.h(1);
+            start(lab, "carpd", 1, "0", false);
+            for (int i = 0; i < runs; i++) {
+                if (i > 0) {
+                    h.startCarpd();
+                }
+                waitHolds(h, 15);
+                try (AddressWatch watch = new AddressWatch(h)) {
+                    Thread.sleep(200 + random.nextInt(1000)); // a random moment of the advert interval
+                    double killed = now();
+                    h.carpd().destroyForcibly(); // SIGKILL
+                    carpd.add((watch.deleted(VIP, 5) - killed) * 1000);
+                }
+                h.carpd().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        row("kill -9 of the MASTER's daemon -> VIP gone from the host (ms, min/median/p95/max)", "carpd",
+                Stats.summary(carpd), runs + " runs; the guard deletes carp0 (issue: <= 200 ms, target 50 ms)");
+
+        int kept = 0;
+        int tries = Math.max(3, runs / 4);
+        try (Lab lab = Lab.create(1, false)) {
+            Lab.Host h = lab.h(1);
+            for (int i = 0; i < tries; i++) {
+                start(lab, "ucarp", 1, "0", false);
+                waitHolds(h, 15);
+                h.ucarp().destroyForcibly();
+                h.ucarp().waitFor(5, TimeUnit.SECONDS);
+                Thread.sleep(5000);
+                if (h.holds(VIP)) {
+                    kept++;
+                    h.exec("ip", "addr", "del", VIP + "/32", "dev", "em0"); // by hand, for the next run
+                }
+            }
+        }
+        row("kill -9 of the MASTER's daemon -> VIP gone from the host (ms)", "ucarp", kept == tries ? "never" : kept + "/" + tries + " kept",
+                "VIP still on the dead host 5 s later in " + kept + " of " + tries + " runs; nothing removes it");
+    }
+
+    /** The host's address events with their times, from `ip -ts monitor address`. */
+    private static final class AddressWatch implements AutoCloseable {
+        private final Process monitor;
+        private final java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        AddressWatch(Lab.Host h) throws Exception {
+            monitor = new ProcessBuilder("ip", "-n", h.ns, "-ts", "monitor", "address").redirectErrorStream(true).start();
+            Thread t = new Thread(() -> {
+                try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(monitor.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    r.lines().forEach(lines::add);
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // monitor stopped
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            Thread.sleep(200); // subscribed before anything happens
+        }
+
+        /** Epoch seconds of "[2026-12-03T07:50:05.456654] Deleted 3: carp0    inet VIP/24 ...". */
+        double deleted(String address, int seconds) throws InterruptedException {
+            long end = System.nanoTime() + seconds * 1_000_000_000L;
+            for (String l = lines.poll(seconds, TimeUnit.SECONDS); l != null && System.nanoTime() < end;
+                    l = lines.poll(seconds, TimeUnit.SECONDS)) {
+                if (l.contains("Deleted") && l.contains(" inet " + address + "/")) {
+                    Instant at = java.time.LocalDateTime.parse(l.substring(1, l.indexOf(']')))
+                            .atZone(java.time.ZoneId.systemDefault()).toInstant();
+                    return at.getEpochSecond() + at.getNano() / 1e9;
+                }
+            }
+            throw new IllegalStateException(address + " was not deleted within " + seconds + " s");
+        }
+
+        @Override
+        public void close() {
+            monitor.destroy();
+        }
     }
 
     // ------------------------------------------------------------------ 3. command latency

@@ -28,6 +28,23 @@ class StateFileTest {
     }
 
     @Test
+    void aLinkPlantedAtTheTemporaryPathIsNeverFollowed(@TempDir Path dir) throws Exception {
+        Path victim = Files.writeString(dir.resolve("victim"), "precious\n");
+        Files.createSymbolicLink(dir.resolve("carpd.json.tmp"), victim);
+        Path dangling = dir.resolve("would-be-created");
+        StateFile f = new StateFile(dir);
+        f.save(doc);
+        assertEquals("precious\n", Files.readString(victim), "the link's target is neither written nor truncated");
+        assertEquals(doc, f.load());
+        assertTrue(!Files.isSymbolicLink(f.path()), "carpd.json is a file of its own, not the planted link");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f.path())));
+
+        Files.createSymbolicLink(dir.resolve("carpd.json.tmp"), dangling);
+        f.save(doc);
+        assertTrue(Files.notExists(dangling, java.nio.file.LinkOption.NOFOLLOW_LINKS), "nothing created through a link");
+    }
+
+    @Test
     void everyProblemIsReportedWithItsPath() {
         String json = """
                 {"version": 1, "sysctl": {"preempt": 5, "bogus": 1},

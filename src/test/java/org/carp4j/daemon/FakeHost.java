@@ -95,6 +95,11 @@ final class FakeHost implements HostNetwork {
     }
 
     @Override
+    public boolean foreignInterface(String name) {
+        return false;
+    }
+
+    @Override
     public void kernelArp(String name, boolean answer) {
     }
 

@@ -29,6 +29,7 @@ class RequestsTest {
         StateDocument doc = StateDocument.EMPTY;
         String diskError;
         String forced;
+        List<HostInterface> host = List.of(new HostInterface("em0", List.of(VipAddress.parse("10.0.0.2/24"))));
 
         @Override
         public StateDocument doc() {
@@ -60,7 +61,12 @@ class RequestsTest {
 
         @Override
         public List<HostInterface> hostInterfaces() {
-            return List.of(new HostInterface("em0", List.of(VipAddress.parse("10.0.0.2/24"))));
+            return host;
+        }
+
+        @Override
+        public boolean foreignInterface(String name) {
+            return host.stream().anyMatch(h -> h.name().equals(name));
         }
     }
 
@@ -69,6 +75,17 @@ class RequestsTest {
 
     private Protocol.Response carpconfig(String line) {
         return requests.handle(new Protocol.Request("t", "carpconfig", List.of(line.split(" "))));
+    }
+
+    @Test
+    void aNameTheHostsOwnInterfaceHoldsIsRefusedAndNothingChanges() {
+        daemon.host = List.of(new HostInterface("em0", List.of()), new HostInterface("carp3", List.of()));
+        Protocol.Response r = carpconfig("carp3 create vhid 3");
+        assertEquals(1, r.exit());
+        assertEquals("carp3: an interface of that name exists on this host and was not created by carpd;"
+                + " remove it or choose another name", r.err());
+        assertSame(StateDocument.EMPTY, daemon.doc);
+        assertEquals(0, carpconfig("carp4 create vhid 4").exit(), "a free name is fine");
     }
 
     @Test
@@ -122,5 +139,18 @@ class RequestsTest {
         }, new Log(new PrintStream(logged, true)));
         Protocol.Response r = broken.handle(new Protocol.Request("t", "carpsysctl", List.of("net.inet.carp.stats")));
         assertEquals(new Protocol.Response(70, "", "internal error: IllegalStateException (see carpd's log)"), r);
+    }
+
+    @Test
+    void anInterfaceThatCanBeTakenOverIsWarnedAboutOnce() {
+        assertEquals("", carpconfig("carp0 create").err(), "no vhid yet");
+        Protocol.Response r = carpconfig("carp0 vhid 1 10.0.0.1/24");
+        assertEquals(0, r.exit());
+        assertEquals("warning: carp0 has no password; anyone on the LAN can take over vhid 1", r.err());
+        assertEquals("", carpconfig("carp0 advskew 100").err(), "said once, not on every change");
+        assertEquals("warning: carp0 has no password; anyone on the LAN can take over vhid 2", carpconfig("carp0 vhid 2").err());
+        assertEquals("", carpconfig("carp0 pass lanpasswd").err());
+        assertEquals("warning: carp0 has no password; anyone on the LAN can take over vhid 2", carpconfig("carp0 -pass").err());
+        assertEquals("", carpconfig("carp1 create vhid 3 pass x 10.0.0.3/24").err());
     }
 }

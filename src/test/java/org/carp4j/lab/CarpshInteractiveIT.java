@@ -1,10 +1,15 @@
 package org.carp4j.lab;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import org.carp4j.config.StateFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,5 +63,50 @@ class CarpshInteractiveIT extends LabTest {
         assertTrue(Lab.eventually(Duration.ofSeconds(5), () ->
                 Files.exists(lab.dir().resolve("home/.carpsh_history"))
                 && Files.readString(lab.dir().resolve("home/.carpsh_history")).contains("ifconfig carp0")));
+    }
+
+    @Test
+    void theHistoryIsPrivateAndPasswordsAreNeitherShownNorKept() throws Exception {
+        org.carp4j.testing.Tools.require("tmux");
+        lab = Lab.create(1, false);
+        var h = lab.h(1);
+        h.startCarpd();
+        h.carpconfig("carp0", "create", "vhid", "1", "pass", "old", "carpdev", "em0", "172.16.0.100/24");
+        Path home = Files.createDirectories(lab.dir().resolve("home"));
+        Path history = home.resolve(".carpsh_history");
+        Files.writeString(history, "1700000000000:ifconfig carp0\n"); // an older carpsh's file, 0644
+        Files.setPosixFilePermissions(history, PosixFilePermissions.fromString("rw-r--r--"));
+        Lab.Result.of(List.of("tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
+                "umask 022; ip netns exec " + h.ns + " env CARPD_STATE_DIR=" + h.stateDir + " HOME=" + home
+                        + " " + Lab.ROOT.resolve("bin/carpsh")));
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> screen().contains("carpsh#")), screen());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(history)));
+
+        keys("ifconfig carp0 pass typed-s3cret", "Enter");
+        assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> password(h).equals("typed-s3cret")));
+        keys("ifconfig carp0 pass -", "Enter");
+        assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> screen().contains("Password for carp0:")), screen());
+        keys("asked-s3cret", "Enter");
+        assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> password(h).equals("asked-s3cret")), screen());
+        assertFalse(screen().contains("asked-s3cret"), "typed without echo:\n" + screen());
+
+        // a recalled line says pass ***, and asks again rather than setting "***"
+        keys("Up", "Up");
+        assertTrue(screen().contains("carpsh# ifconfig carp0 pass ***"), screen());
+        keys("Enter");
+        assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> screen().split("Password for carp0:", -1).length == 3), screen());
+        keys("third-s3cret", "Enter");
+        assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> password(h).equals("third-s3cret")), screen());
+        keys("exit", "Enter");
+
+        String kept = Files.readString(history);
+        assertTrue(kept.contains("ifconfig carp0 pass ***") && kept.contains("ifconfig carp0 pass -"), kept);
+        assertFalse(kept.contains("s3cret"), kept);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(history)));
+    }
+
+    private static String password(Lab.Host h) throws Exception {
+        Path file = h.stateDir.resolve(StateFile.NAME);
+        return StateFile.parse(file, Files.readAllBytes(file)).find("carp0").orElseThrow().password();
     }
 }

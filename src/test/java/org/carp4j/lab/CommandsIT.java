@@ -166,6 +166,35 @@ class CommandsIT {
         h.carpsysctl("preempt=0");
     }
 
+    private String savedPassword(String ifname) throws Exception {
+        return org.carp4j.config.StateFile.parse(state(), Files.readAllBytes(state())).find(ifname).orElseThrow().password();
+    }
+
+    @Test
+    void passDashReadsThePasswordFromStandardInputAndNoPasswordIsWarnedAbout() throws Exception {
+        // what an administrator types: echo "$secret" | carpconfig carp5 ... pass - ...
+        Lab.Result r = Lab.Result.of(List.of("bash", "-c", "printf '%s\\n' \"$1\" | ip netns exec " + h.ns
+                + " env CARPD_STATE_DIR=" + h.stateDir + " " + Lab.ROOT.resolve("bin/carpconfig")
+                + " carp5 create vhid 5 pass - carpdev em0 172.16.0.105/24", "x", "s3cret from stdin"));
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("", r.out() + r.err());
+        assertEquals("s3cret from stdin", savedPassword("carp5"), "the line, as it was typed");
+        assertFalse(h.carpconfig("carp5").out().contains("s3cret"), "and never displayed");
+
+        Lab.Result none = h.carpconfig("carp5", "pass", "-"); // standard input at its end
+        assertEquals(1, none.exit());
+        assertEquals("carpconfig: pass -: no password was given\n", none.err());
+        assertEquals("s3cret from stdin", savedPassword("carp5"), "nothing changed");
+
+        Lab.Result open = h.carpconfig("carp6", "create", "vhid", "6", "carpdev", "em0", "172.16.0.106/24");
+        assertEquals(0, open.exit(), "a warning, not an error");
+        assertEquals("carpconfig: warning: carp6 has no password; anyone on the LAN can take over vhid 6\n", open.err());
+        assertEquals("", h.carpconfig("carp6", "advskew", "50").err(), "once");
+        for (String c : new String[] {"carp5", "carp6"}) {
+            assertEquals(0, h.carpconfig(c, "destroy").exit());
+        }
+    }
+
     @Test
     void withoutADaemonOneClearLine() throws Exception {
         Lab.Result r = Lab.Result.of(List.of("env", "CARPD_STATE_DIR=" + lab.dir().resolve("nowhere"),
