@@ -26,7 +26,7 @@ _carpconfig() {
 }
 
 _carpsysctl() {
-    compadd -S '' net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.replay net.inet.carp.garprefresh net.inet.carp.stats
+    compadd -S '' net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.replay net.inet.carp.garprefresh net.inet.carp.strictauth net.inet.carp.stats
     compadd -- -a -n -w
 }
 

@@ -39,7 +39,7 @@ _carpconfig() {
 
 _carpsysctl() {
     local cur=${COMP_WORDS[COMP_CWORD]}
-    local names="net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.replay net.inet.carp.garprefresh net.inet.carp.stats"
+    local names="net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.replay net.inet.carp.garprefresh net.inet.carp.strictauth net.inet.carp.stats"
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "-a -n -w --help" -- "$cur")
     else

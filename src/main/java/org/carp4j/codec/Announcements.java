@@ -46,7 +46,12 @@ public final class Announcements {
     }
 
     /** An Ethernet/IPv4 ARP request or reply someone sent. */
-    public record Arp(boolean request, MacAddress senderMac, Inet4Address senderIp, Inet4Address targetIp) {
+    public record Arp(boolean request, MacAddress senderMac, Inet4Address senderIp, Inet4Address targetIp,
+                      MacAddress targetMac) {
+        /** A request as we send it: the target's hardware address is still unknown (zero). */
+        public Arp(boolean request, MacAddress senderMac, Inet4Address senderIp, Inet4Address targetIp) {
+            this(request, senderMac, senderIp, targetIp, MacAddress.ZERO);
+        }
     }
 
     public static Optional<Arp> parseArp(byte[] f) {
@@ -61,7 +66,8 @@ public final class Announcements {
         }
         InetAddress spa = FrameCodec.addr(f, 28, 4);
         InetAddress tpa = FrameCodec.addr(f, 38, 4);
-        return Optional.of(new Arp(op == ARP_REQUEST, MacAddress.of(f, 22), (Inet4Address) spa, (Inet4Address) tpa));
+        return Optional.of(new Arp(op == ARP_REQUEST, MacAddress.of(f, 22), (Inet4Address) spa, (Inet4Address) tpa,
+                MacAddress.of(f, 32)));
     }
 
     /** Unsolicited neighbour advertisement (Override flag) for vip to ff02::1. */

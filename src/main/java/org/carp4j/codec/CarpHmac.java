@@ -110,13 +110,42 @@ public final class CarpHmac {
             return mac.doFinal(message(vhid, addresses, counter, variant));
         }
 
-        /** True if the digest matches either accepted variant; compared in constant time. */
-        public boolean verify(int vhid, Collection<? extends InetAddress> addresses, byte[] counter, byte[] digest) {
-            if (MessageDigest.isEqual(compute(vhid, addresses, counter, Variant.ALL_ADDRESSES), digest)) {
-                return true;
+        /**
+         * net.inet.carp.strictauth: the BSD message followed by advbase, advskew and demote, one
+         * byte each, so that none of them can be rewritten. The BSD message is 11 bytes plus a
+         * multiple of 4; this one is 14 plus a multiple of 4, so the two never hash the same bytes.
+         */
+        public byte[] computeStrict(int vhid, Collection<? extends InetAddress> addresses, byte[] counter,
+                                    Variant variant, int advbase, int advskew, int demote) {
+            mac.update(message(vhid, addresses, counter, variant));
+            return mac.doFinal(new byte[] {(byte) advbase, (byte) advskew, (byte) demote});
+        }
+
+        /** The strict variant the digest was made with, or null if neither; constant-time compare. */
+        public Variant matchStrict(int vhid, Collection<? extends InetAddress> addresses, byte[] counter,
+                                   int advbase, int advskew, int demote, byte[] digest) {
+            if (MessageDigest.isEqual(computeStrict(vhid, addresses, counter, Variant.ALL_ADDRESSES,
+                    advbase, advskew, demote), digest)) {
+                return Variant.ALL_ADDRESSES;
             }
             return addresses.stream().anyMatch(CarpHmac::isLinkLocal6)
-                    && MessageDigest.isEqual(compute(vhid, addresses, counter, Variant.WITHOUT_LINK_LOCAL), digest);
+                    && MessageDigest.isEqual(computeStrict(vhid, addresses, counter, Variant.WITHOUT_LINK_LOCAL,
+                    advbase, advskew, demote), digest) ? Variant.WITHOUT_LINK_LOCAL : null;
+        }
+
+        /** True if the digest matches either accepted variant; compared in constant time. */
+        public boolean verify(int vhid, Collection<? extends InetAddress> addresses, byte[] counter, byte[] digest) {
+            return match(vhid, addresses, counter, digest) != null;
+        }
+
+        /** The variant the digest was made with, or null if neither; compared in constant time. */
+        public Variant match(int vhid, Collection<? extends InetAddress> addresses, byte[] counter, byte[] digest) {
+            if (MessageDigest.isEqual(compute(vhid, addresses, counter, Variant.ALL_ADDRESSES), digest)) {
+                return Variant.ALL_ADDRESSES;
+            }
+            return addresses.stream().anyMatch(CarpHmac::isLinkLocal6)
+                    && MessageDigest.isEqual(compute(vhid, addresses, counter, Variant.WITHOUT_LINK_LOCAL), digest)
+                    ? Variant.WITHOUT_LINK_LOCAL : null;
         }
     }
 

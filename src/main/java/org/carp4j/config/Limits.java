@@ -45,7 +45,7 @@ public final class Limits {
     public static Map<String, int[]> sysctlRanges() {
         return Map.of("allow", new int[] {0, 1}, "preempt", new int[] {0, 1}, "log", new int[] {0, 2},
                 "arpbalance", new int[] {0, 1}, "replay", new int[] {0, 1},
-                "garprefresh", new int[] {0, 3600});
+                "garprefresh", new int[] {0, 3600}, "strictauth", new int[] {0, 1});
     }
 
     /** Every problem of a whole document, each prefixed with where it is ("interfaces[0].vhid"). */

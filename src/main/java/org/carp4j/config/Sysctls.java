@@ -11,24 +11,31 @@ import java.util.List;
  * @param arpbalance 1: share one address between vhids, ARP answered by requester IP modulo count
  * @param replay     1: send increasing counters and drop replayed adverts from established peers
  * @param garprefresh seconds between a master's periodic gratuitous ARP / NA; 0: only on takeover
+ * @param strictauth 1: the HMAC also covers advbase, advskew and demote (carp4j-only groups)
  */
-public record Sysctls(int allow, int preempt, int log, int arpbalance, int replay, int garprefresh) {
-    public static final Sysctls DEFAULTS = new Sysctls(1, 0, 0, 0, 0, 0);
+public record Sysctls(int allow, int preempt, int log, int arpbalance, int replay, int garprefresh, int strictauth) {
+    public static final Sysctls DEFAULTS = new Sysctls(1, 0, 0, 0, 0, 0, 0);
     /** The names under net.inet.carp, in the order sysctl -a and the state file list them. */
-    public static final List<String> NAMES = List.of("allow", "preempt", "log", "arpbalance", "replay", "garprefresh");
+    public static final List<String> NAMES = List.of("allow", "preempt", "log", "arpbalance", "replay", "garprefresh",
+            "strictauth");
 
     public Sysctls(int allow, int preempt, int log, int arpbalance) {
-        this(allow, preempt, log, arpbalance, 0, 0);
+        this(allow, preempt, log, arpbalance, 0, 0, 0);
+    }
+
+    public Sysctls(int allow, int preempt, int log, int arpbalance, int replay, int garprefresh) {
+        this(allow, preempt, log, arpbalance, replay, garprefresh, 0);
     }
 
     public Sysctls with(String shortName, int value) {
         return switch (shortName) {
-            case "allow" -> new Sysctls(value, preempt, log, arpbalance, replay, garprefresh);
-            case "preempt" -> new Sysctls(allow, value, log, arpbalance, replay, garprefresh);
-            case "log" -> new Sysctls(allow, preempt, value, arpbalance, replay, garprefresh);
-            case "arpbalance" -> new Sysctls(allow, preempt, log, value, replay, garprefresh);
-            case "replay" -> new Sysctls(allow, preempt, log, arpbalance, value, garprefresh);
-            case "garprefresh" -> new Sysctls(allow, preempt, log, arpbalance, replay, value);
+            case "allow" -> new Sysctls(value, preempt, log, arpbalance, replay, garprefresh, strictauth);
+            case "preempt" -> new Sysctls(allow, value, log, arpbalance, replay, garprefresh, strictauth);
+            case "log" -> new Sysctls(allow, preempt, value, arpbalance, replay, garprefresh, strictauth);
+            case "arpbalance" -> new Sysctls(allow, preempt, log, value, replay, garprefresh, strictauth);
+            case "replay" -> new Sysctls(allow, preempt, log, arpbalance, value, garprefresh, strictauth);
+            case "garprefresh" -> new Sysctls(allow, preempt, log, arpbalance, replay, value, strictauth);
+            case "strictauth" -> new Sysctls(allow, preempt, log, arpbalance, replay, garprefresh, value);
             default -> throw new IllegalArgumentException("unknown sysctl " + shortName);
         };
     }
@@ -41,6 +48,7 @@ public record Sysctls(int allow, int preempt, int log, int arpbalance, int repla
             case "arpbalance" -> arpbalance;
             case "replay" -> replay;
             case "garprefresh" -> garprefresh;
+            case "strictauth" -> strictauth;
             default -> throw new IllegalArgumentException("unknown sysctl " + shortName);
         };
     }

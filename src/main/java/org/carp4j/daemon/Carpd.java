@@ -19,6 +19,7 @@ import org.carp4j.control.ControlPort;
 import org.carp4j.control.ControlServer;
 import org.carp4j.host.CarpProtocolSocket;
 import org.carp4j.host.HostNetwork;
+import org.carp4j.host.InterfaceEvents;
 import org.carp4j.host.IpCommandHost;
 import org.carp4j.link.PcapLink;
 import picocli.CommandLine;
@@ -158,6 +159,17 @@ public final class Carpd implements Callable<Integer> {
         }
     }
 
+    /** The kernel's news of carpdev addresses (rtnetlink); null, with a warning, where it is refused. */
+    private InterfaceEvents watchInterfaces(EventLoop loop, Daemon daemon) {
+        try {
+            return InterfaceEvents.start(loop::post, daemon::interfaceChanged, m -> log.error("carpdev", m));
+        } catch (IOException e) {
+            log.warn("carpdev", "addresses added after start are seen only on a carrier change or a commit: "
+                    + e.getMessage());
+            return null;
+        }
+    }
+
     /** Null, with a warning, where the kernel refuses a raw socket; carpd works without it. */
     private CarpProtocolSocket openProtocolSocket() {
         try {
@@ -290,6 +302,10 @@ public final class Carpd implements Callable<Integer> {
                 log.error("internal", "link watch: " + e);
             }
         }, 100, 100, TimeUnit.MILLISECONDS);
+        InterfaceEvents interfaceEvents = watchInterfaces(loop, daemon);
+        if (interfaceEvents != null) {
+            life.started("interface events", interfaceEvents::close);
+        }
         SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
         life.started("systemd", () -> systemd.send("STOPPING=1"));
         Watchdog.start(systemd, watcher, loop::post);

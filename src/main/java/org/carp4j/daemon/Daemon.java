@@ -138,6 +138,20 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         }
     }
 
+    /**
+     * The kernel said an interface's link or addresses changed (null: it dropped such news, so all
+     * may have): a carpdev among them is read again, so an address it gets after carpd started
+     * becomes the adverts' source and counts in the loop check.
+     */
+    void interfaceChanged(String name) {
+        Set<String> devs = carpdevNames();
+        if (name == null) {
+            devs.forEach(facts::refresh);
+        } else if (devs.contains(name)) {
+            facts.refresh(name);
+        }
+    }
+
     Set<String> carpdevNames() {
         Set<String> s = new TreeSet<>();
         doc.interfaces().stream().map(VhostConfig::carpdev).filter(d -> d != null).forEach(s::add);

@@ -214,13 +214,13 @@ public final class CarpEngine {
             }
         }
         if (neighbours.nextDeadline() <= now) {
-            neighbours.due(now).forEach((p, unanswered) -> probe(p, unanswered, out));
+            neighbours.due(now).forEach((p, unanswered) -> probe(p, unanswered, out, now));
         }
         return out;
     }
 
     /** ARP for a carppeer from the carpdev's own MAC and address (a probe from 0.0.0.0 without one). */
-    private void probe(Neighbours.Peer p, int unanswered, List<Action> out) {
+    private void probe(Neighbours.Peer p, int unanswered, List<Action> out, long now) {
         Carpdev d = carpdevs.get(p.carpdev());
         if (d == null || !d.linkUp()) {
             return;
@@ -235,6 +235,7 @@ public final class CarpEngine {
         }
         out.add(new Action.SendFrame(forWhom, p.carpdev(), Action.FrameKind.ARP_REQUEST,
                 Announcements.arpRequest(d.mac(), (Inet4Address) own, (Inet4Address) p.address())));
+        neighbours.asked(p, own, d.mac(), now);
     }
 
     /** The earliest time {@link #tick} has work, or Long.MAX_VALUE. */
@@ -262,9 +263,18 @@ public final class CarpEngine {
         }
         Announcements.Arp arp = parsed.get();
         List<Action> out = new ArrayList<>();
-        if (neighbours.heard(dev, arp.senderIp(), arp.senderMac(), now)) {
-            out.add(new Action.Log(Action.Level.INFO, null, 0, "carppeer " + arp.senderIp().getHostAddress()
-                    + " is at " + arp.senderMac() + " on " + dev));
+        Neighbours.Heard heard = neighbours.heard(dev, arp, now);
+        String peer = "carppeer " + arp.senderIp().getHostAddress();
+        switch (heard.outcome()) {
+            case LEARNED -> out.add(new Action.Log(Action.Level.INFO, null, 0, peer + " is at " + heard.mac()
+                    + " on " + dev));
+            case CONFLICT -> out.add(new Action.Log(Action.Level.WARNING, null, 0, peer
+                    + " answered ARP from two Ethernet addresses on " + dev + " (" + heard.first() + " and "
+                    + heard.second() + "); " + (heard.mac() == null ? "advertising to it by broadcast"
+                    : "keeping " + heard.mac())));
+            case ASK -> neighbours.due(now).forEach((p, unanswered) -> probe(p, unanswered, out, now));
+            case NOTHING -> {
+            }
         }
         if (arp.request() && sysctls.arpbalance() != 0) {
             balance.answer(dev, arp).ifPresent(out::add);
@@ -384,6 +394,11 @@ public final class CarpEngine {
         @Override
         public boolean preempt() {
             return sysctls.preempt() != 0;
+        }
+
+        @Override
+        public boolean strictAuth() {
+            return sysctls.strictauth() == 1;
         }
 
         @Override

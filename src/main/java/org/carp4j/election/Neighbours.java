@@ -4,20 +4,38 @@ import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.carp4j.codec.Announcements;
 import org.carp4j.codec.MacAddress;
 
 /**
  * The Ethernet addresses of unicast peers (carppeer). We build our frames ourselves, so we also
- * resolve the peer ourselves, as the kernel would: an ARP request every second until the peer
- * answers, then one every {@link #REFRESH}; any ARP frame the peer sends (a reply, or its own
- * request for us) updates the entry at once, so a replaced peer box is heard within its first
- * advert. Until a peer is resolved its adverts go to Ethernet broadcast rather than nowhere.
+ * resolve the peer ourselves: an ARP request every second until the peer answers, then one every
+ * {@link #REFRESH}. Until a peer is resolved its adverts go to Ethernet broadcast rather than nowhere.
+ *
+ * <p>Anyone on the segment can send ARP, so only an answer to our own outstanding request counts: a
+ * reply whose sender is the peer, whose target is the address and MAC we asked from, heard within
+ * {@link #WINDOW} of asking. Any other ARP frame from the peer's address that names another MAC (a
+ * request, a gratuitous or unsolicited reply) only makes us ask at once (at most once per window).
+ * A known MAC is replaced only when the new one answers two requests in a row and the known one
+ * answers neither; when two MACs answer one request, we keep what we had before it (broadcast if
+ * nothing) and say so.
  */
 final class Neighbours {
     static final long RETRY = Interval.SECOND;
     static final long REFRESH = 30 * Interval.SECOND;
+    /** How long after a request its answers count: a LAN answers in milliseconds. */
+    static final long WINDOW = Interval.SECOND;
+    private static final long NEVER = Long.MIN_VALUE;
 
     record Peer(String carpdev, InetAddress address) {
+    }
+
+    /** What an ARP frame did: nothing, taught us the peer's MAC, or contradicted itself. */
+    enum Outcome { NOTHING, LEARNED, CONFLICT, ASK }
+
+    /** For CONFLICT: the MAC kept (null: none, broadcast) and the two that answered one request. */
+    record Heard(Outcome outcome, Peer peer, MacAddress mac, MacAddress first, MacAddress second) {
+        static final Heard NOTHING = new Heard(Outcome.NOTHING, null, null, null, null);
     }
 
     private static final class Entry {
@@ -25,6 +43,20 @@ final class Neighbours {
         long probeDue;
         /** Probes sent since the peer last answered, while it has never answered. */
         int unanswered;
+        /** The outstanding request: when, from which address and MAC, and what we knew then. */
+        long askedAt = NEVER;
+        InetAddress askedFrom;
+        MacAddress askedBy;
+        MacAddress macBefore;
+        /** The first MAC that answered it, and whether a second one did too. */
+        MacAddress answer;
+        boolean conflict;
+        /** A MAC other than the known one that answered the previous request, to be confirmed. */
+        MacAddress candidate;
+
+        boolean outstanding(long now) {
+            return askedAt != NEVER && now - askedAt <= WINDOW;
+        }
     }
 
     private final Map<Peer, Entry> entries = new LinkedHashMap<>();
@@ -47,17 +79,66 @@ final class Neighbours {
         return e == null ? null : e.mac;
     }
 
-    /** An ARP frame from address seen on carpdev; true if it told us something new. */
-    boolean heard(String carpdev, InetAddress address, MacAddress mac, long now) {
-        Entry e = entries.get(new Peer(carpdev, address));
-        if (e == null || mac.equals(MacAddress.ZERO)) {
-            return false;
+    /** We sent an ARP request for p from ownIp and ownMac: its answers count for the next {@link #WINDOW}. */
+    void asked(Peer p, InetAddress ownIp, MacAddress ownMac, long now) {
+        Entry e = entries.get(p);
+        if (e == null) {
+            return;
         }
-        boolean changed = !mac.equals(e.mac);
-        e.mac = mac;
-        e.probeDue = now + REFRESH;
+        e.askedAt = now;
+        e.askedFrom = ownIp;
+        e.askedBy = ownMac;
+        e.macBefore = e.mac;
+        e.answer = null;
+        e.conflict = false;
+    }
+
+    /** An ARP frame seen on carpdev. */
+    Heard heard(String carpdev, Announcements.Arp arp, long now) {
+        Peer p = new Peer(carpdev, arp.senderIp());
+        Entry e = entries.get(p);
+        MacAddress mac = arp.senderMac();
+        if (e == null || mac.equals(MacAddress.ZERO) || mac.equals(MacAddress.BROADCAST)) {
+            return Heard.NOTHING;
+        }
+        boolean solicited = !arp.request() && e.outstanding(now) && arp.targetIp().equals(e.askedFrom)
+                && arp.targetMac().equals(e.askedBy);
+        if (!solicited) {
+            if (!mac.equals(e.mac) && !e.outstanding(now)) {
+                e.probeDue = now; // news or a lie: ask the peer rather than believe it
+                return new Heard(Outcome.ASK, p, null, null, null);
+            }
+            return Heard.NOTHING;
+        }
+        if (e.conflict || mac.equals(e.answer)) {
+            return Heard.NOTHING;
+        }
         e.unanswered = 0;
-        return changed;
+        if (e.answer != null) {
+            // two MACs answered one request: someone lies, and we cannot tell who; keep what we had
+            e.conflict = true;
+            e.mac = e.macBefore;
+            e.candidate = null;
+            if (e.mac == null) {
+                e.probeDue = e.askedAt + RETRY;
+            }
+            return new Heard(Outcome.CONFLICT, p, e.mac, e.answer, mac);
+        }
+        e.answer = mac;
+        if (e.mac == null || mac.equals(e.candidate)) {
+            e.mac = mac;
+            e.candidate = null;
+            e.probeDue = now + REFRESH;
+            return new Heard(Outcome.LEARNED, p, mac, null, null);
+        }
+        if (mac.equals(e.mac)) {
+            e.candidate = null;
+            e.probeDue = now + REFRESH;
+            return Heard.NOTHING;
+        }
+        e.candidate = mac; // a replaced box, or a liar: believe it only if it answers the next request too
+        e.probeDue = e.askedAt + WINDOW;
+        return Heard.NOTHING;
     }
 
     /**

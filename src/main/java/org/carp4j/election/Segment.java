@@ -20,6 +20,9 @@ interface Segment {
 
     boolean preempt();
 
+    /** net.inet.carp.strictauth: the HMAC also covers advbase, advskew and demote. */
+    boolean strictAuth();
+
     /** The demote byte to advertise and compare (group counter plus send-error demotion). */
     int demote();
 

@@ -34,6 +34,12 @@ final class VirtualHost {
     private VhostConfig config;
     private List<InetAddress> hashed;
     private CarpHmac.Keyed hmac;
+    /**
+     * With an IPv6 link-local VIP the BSDs disagree: OpenBSD sends and accepts the digest without
+     * link-locals (or one with its own automatic link-local, which we cannot know), FreeBSD only the
+     * one with them. We send OpenBSD's until a peer is heard using FreeBSD's.
+     */
+    private CarpHmac.Variant sendForm = CarpHmac.Variant.WITHOUT_LINK_LOCAL;
     private CarpState state = CarpState.INIT;
     private long advertDue = NEVER;
     private long masterDownDue = NEVER;
@@ -99,7 +105,13 @@ final class VirtualHost {
     }
 
     boolean verify(CarpHeader h) {
-        return hmac.verify(config.vhid(), hashed, h.counterBytes(), h.hmac());
+        CarpHmac.Variant v = segment.strictAuth()
+                ? hmac.matchStrict(config.vhid(), hashed, h.counterBytes(), h.advbase(), h.advskew(), h.demote(), h.hmac())
+                : hmac.match(config.vhid(), hashed, h.counterBytes(), h.hmac());
+        if (v != null) {
+            sendForm = v; // answer a peer in the form it uses (differs only with a link-local VIP)
+        }
+        return v != null;
     }
 
     int effectiveSkew() {
@@ -410,7 +422,9 @@ final class VirtualHost {
         lastSent = c;
         sentAny = true;
         byte[] counterBytes = java.nio.ByteBuffer.allocate(8).putLong(c).array();
-        byte[] digest = hmac.compute(config.vhid(), hashed, counterBytes, CarpHmac.Variant.ALL_ADDRESSES);
+        byte[] digest = segment.strictAuth()
+                ? hmac.computeStrict(config.vhid(), hashed, counterBytes, sendForm, advbase, advskew, segment.demote())
+                : hmac.compute(config.vhid(), hashed, counterBytes, sendForm);
         CarpHeader h = CarpHeader.advertisement(config.vhid(), advbase, advskew, segment.demote(), c, digest);
         // TTL 255 even to a unicast carppeer: OpenBSD drops anything else, routed or not.
         AdvertFrame f = v4

@@ -97,4 +97,10 @@ class CarpHmacTest {
         assertTrue(CarpHmac.verify(key("pw"), 9, a, COUNTER, CarpHmac.compute(key("pw"), 9, a, COUNTER)));
         assertFalse(CarpHmac.verify(key("px"), 9, a, COUNTER, openbsd));
     }
+
+    @Test
+    void theOpenBsdModelReproducesVectorA() {
+        OpenBsdHmacModel openbsd = new OpenBsdHmacModel("love", 42, List.of(ip("10.1.1.252")), null);
+        assertEquals("055c5da8911cf2a311659afb98e4e262b116747e", Hex.of(openbsd.sends(COUNTER)));
+    }
 }

@@ -33,7 +33,7 @@ class SysctlTest {
         assertEquals(List.of("net.inet.carp.preempt: 0"), run("net.inet.carp.preempt").lines());
         assertEquals(List.of("0"), run("-n preempt").lines());
         assertEquals(List.of("net.inet.carp.allow: 1", "net.inet.carp.preempt: 0", "net.inet.carp.log: 0",
-                "net.inet.carp.arpbalance: 0", "net.inet.carp.replay: 0", "net.inet.carp.garprefresh: 0",
+                "net.inet.carp.arpbalance: 0", "net.inet.carp.replay: 0", "net.inet.carp.garprefresh: 0", "net.inet.carp.strictauth: 0",
                 "net.inet.carp.stats.ipackets: 12"),
                 run("net.inet.carp").lines());
         assertEquals(run("net.inet.carp").lines(), run("-a").lines());

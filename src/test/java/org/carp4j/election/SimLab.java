@@ -225,6 +225,11 @@ final class SimLab {
         }
     }
 
+    /** A frame someone puts on the wire by hand (an attacker's forgery, a replay). */
+    void inject(Host from, String dev, byte[] frame) {
+        transmit(from, dev, frame);
+    }
+
     /** What the hosts' kernels do with a frame besides handing it to carpd: answer ARP for their own addresses. */
     private void kernel(Host h, String dev, byte[] frame) {
         var arp = Announcements.parseArp(frame);

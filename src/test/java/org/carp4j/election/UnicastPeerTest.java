@@ -173,4 +173,109 @@ class UnicastPeerTest {
         assertEquals(VipAddress.Inet.parseLiteral("224.0.0.18"), latest.dst());
         assertEquals(List.of("fw1"), lab.masters("carp0"), "fw2 still hears the group");
     }
+
+    // ------------------------------------------------------------- a hostile LAN (issue 13, item 12)
+
+    private static final MacAddress EVIL = MacAddress.parse("02:00:00:00:66:66");
+
+    /** mallory: another box on the segment that forges ARP for fw2's address. */
+    private static SimLab.Host mallory(SimLab lab) {
+        return lab.host("mallory").nic("em0", "lan", "10.0.0.66/24");
+    }
+
+    private static byte[] spoofedReply(SimLab.Host victim) {
+        return Announcements.arpReply(EVIL, (java.net.Inet4Address) FW2, mac(victim), (java.net.Inet4Address) FW1);
+    }
+
+    private static List<AdvertFrame> advertsSince(SimLab lab, String host, long t) {
+        return lab.trace().stream().filter(e -> e.host().equals(host) && e.at() >= t
+                && e.action() instanceof Action.SendFrame f && f.kind() == Action.FrameKind.ADVERT).map(e -> {
+                    try {
+                        return org.carp4j.codec.FrameCodec.decode(((Action.SendFrame) e.action()).frame());
+                    } catch (org.carp4j.codec.DecodeException ex) {
+                        throw new AssertionError(ex);
+                    }
+                }).toList();
+    }
+
+    @Test
+    void anUnsolicitedSpoofedReplyOrGratuitousArpDoesNotRedirectTheAdverts() {
+        SimLab lab = cloud(7);
+        var fw1 = fw1(lab, FW2);
+        var fw2 = fw2(lab, FW1);
+        var mallory = mallory(lab);
+        lab.runUntil(10 * S);
+        long attack = lab.now();
+        lab.inject(mallory, "em0", spoofedReply(fw1));
+        lab.inject(mallory, "em0", Announcements.gratuitousArp(EVIL, (java.net.Inet4Address) FW2));
+        lab.runFor(20 * S);
+
+        List<AdvertFrame> after = advertsSince(lab, "fw1", attack);
+        assertTrue(after.size() >= 19);
+        assertTrue(after.stream().allMatch(a -> a.dstMac().equals(mac(fw2))), "still to the real fw2");
+        assertEquals(BACKUP, fw2.state("carp0"));
+        assertEquals(List.of("fw1"), lab.masters("carp0"));
+    }
+
+    @Test
+    void aSpoofedAnswerToOurOwnRequestThatContradictsThePeerIsIgnoredAndLogged() {
+        SimLab lab = cloud(8);
+        var fw1 = fw1(lab, FW2);
+        var fw2 = fw2(lab, FW1);
+        var mallory = mallory(lab);
+        // the refresh probe goes out at 30 s + 2 ms; fw2's answer is back 2 ms later, mallory's 1 ms after that
+        lab.runUntil(2 * MS + 30 * S + 2 * MS);
+        lab.inject(mallory, "em0", spoofedReply(fw1));
+        long attack = lab.now();
+        lab.runFor(10 * S);
+
+        assertTrue(advertsSince(lab, "fw1", attack).stream().allMatch(a -> a.dstMac().equals(mac(fw2))));
+        List<SimLab.Entry> warnings = lab.trace().stream().filter(e -> e.host().equals("fw1")
+                && e.action() instanceof Action.Log l && l.message().contains("answered ARP from two")).toList();
+        assertEquals(1, warnings.size());
+        assertEquals("carppeer 10.0.0.3 answered ARP from two Ethernet addresses on em0 ("
+                + mac(fw2) + " and " + EVIL + "); keeping " + mac(fw2), ((Action.Log) warnings.get(0).action()).message());
+    }
+
+    @Test
+    void aNewMacMustAnswerTwoOfOurRequestsBeforeTheAdvertsFollowIt() {
+        SimLab lab = cloud(9);
+        fw1(lab, FW2);
+        fw2(lab, FW1);
+        lab.runUntil(10 * S);
+        lab.host("fw2").cut("em0");
+        var fresh = lab.host("fw2b").nic("em0", "lan", "10.0.0.3/24").set(carp0(100, FW1));
+        long replaced = lab.now();
+        lab.runFor(10 * S);
+
+        List<SimLab.Entry> probes = sent(lab, "fw1", Action.FrameKind.ARP_REQUEST).stream()
+                .filter(e -> e.at() >= replaced).toList();
+        assertTrue(probes.size() >= 2, "the new box's own ARP made fw1 ask, and ask again");
+        long confirmed = probes.get(1).at() + 2 * MS;
+        for (SimLab.Entry e : lab.trace()) {
+            if (e.host().equals("fw1") && e.at() > replaced && e.action() instanceof Action.SendFrame f
+                    && f.kind() == Action.FrameKind.ADVERT) {
+                MacAddress to = MacAddress.of(f.frame(), 0);
+                assertEquals(e.at() < confirmed ? mac(lab.host("fw2")) : mac(fresh), to, "advert at " + e.at());
+            }
+        }
+        assertTrue(confirmed < replaced + 2 * S, "the replaced peer is followed within two seconds");
+    }
+
+    @Test
+    void twoAnswersToTheFirstRequestLeaveThePeerOnBroadcastUntilOneAnswerIsClear() {
+        SimLab lab = cloud(10);
+        var fw1 = fw1(lab, FW2);
+        fw2(lab, FW1);
+        var mallory = mallory(lab);
+        lab.inject(mallory, "em0", spoofedReply(fw1)); // lands 1 ms after fw1's first request, before fw2's answer
+        lab.runUntil(10 * MS);
+        assertFalse(fw1.engine.peerResolved("carp0"), "we cannot tell who lies: adverts go to every port");
+        assertTrue(lab.trace().stream().anyMatch(e -> e.action() instanceof Action.Log l && l.message().equals(
+                "carppeer 10.0.0.3 answered ARP from two Ethernet addresses on em0 (" + EVIL + " and "
+                        + mac(lab.host("fw2")) + "); advertising to it by broadcast")));
+        lab.runFor(10 * S);
+        assertEquals(mac(lab.host("fw2")), latestAdvert(lab, "fw1").dstMac(), "the next request had one answer");
+        assertEquals(List.of("fw1"), lab.masters("carp0"));
+    }
 }

@@ -113,4 +113,122 @@ class UcarpInteropIT extends LabTest {
         assertTrue(Lab.eventually(Duration.ofSeconds(8), () -> lab.h(2).ucarpLog().contains("Bad digest")),
                 "and ucarp says the same of ours once carpd advertises");
     }
+
+    // ------------------------------------------------ issue 13, "Done means": more of the ucarp matrix
+
+    /** advbase and advskew of every advert one host sent, by source address, from the capture. */
+    private static List<String> timings(Path pcap, String source) throws Exception {
+        return Captures.fields(pcap, "carp && ip.src == " + source, "carp.adver_int", "carp.advskew");
+    }
+
+    @Test
+    void advbaseTwoOnBothSidesElectsAndFailsOverOnTheLongerTimers() throws Exception {
+        lab = Lab.create(2, false);
+        Path pcap = lab.dir().resolve("lan.pcap");
+        lab.capture(pcap, "br0");
+        var carpd = lab.h(1);
+        var ucarp = lab.h(2);
+        carpd.startCarpd();
+        carp(carpd, "carp0", "create", "vhid", "1", "pass", "lanpasswd", "carpdev", "em0", "advbase", "2", VIP + "/24");
+        assertTrue(Lab.eventually(Duration.ofSeconds(15), () -> carpd.holds(VIP)));
+        ucarp.startUcarp("em0", "-v", "1", "-p", "lanpasswd", "-a", VIP, "-b", "2", "-k", "100");
+        Thread.sleep(9000); // longer than ucarp's master-down at advbase 2 (3 x 2 + 100/256 s)
+        assertTrue(carpd.holds(VIP));
+        assertFalse(ucarp.holds(VIP), "ucarp stays BACKUP behind a master advertising every 2 s:\n" + ucarp.ucarpLog());
+
+        long t = System.nanoTime();
+        carpd.cut("em0");
+        assertTrue(Lab.eventually(Duration.ofSeconds(12), () -> ucarp.holds(VIP)), ucarp.ucarpLog());
+        long ms = (System.nanoTime() - t) / 1_000_000;
+        System.out.println("ucarp (advbase 2, advskew 100) took over " + ms + " ms after carpd's cable was pulled");
+        assertTrue(ms > 4000, "on the advbase-2 timers, not at once: " + ms + " ms");
+
+        carpd.heal("em0");
+        // carpd comes back as BACKUP (no preempt) behind ucarp, which keeps advertising every 2 s
+        assertTrue(Lab.eventually(Duration.ofSeconds(12), () -> ucarp.holds(VIP) && !carpd.holds(VIP)
+                && timings(pcap, "172.16.0.2").size() >= 2), carpd.log() + ucarp.ucarpLog());
+        assertTrue(carpd.carpconfig("carp0").out().contains("carp: BACKUP"), carpd.log());
+        assertEquals(List.of("2,0"), timings(pcap, "172.16.0.1").stream().distinct().toList(), "carpd's adverts");
+        assertEquals(List.of("2,100"), timings(pcap, "172.16.0.2").stream().distinct().toList(), "ucarp's adverts");
+    }
+
+    @Test
+    void unequalAdvbaseTheMoreFrequentMasterWinsEitherWay() throws Exception {
+        lab = Lab.create(2, false);
+        var ucarp = lab.h(1); // 172.16.0.1: would win a tie on address, so only the interval can decide
+        var carpd = lab.h(2);
+        carpd.startCarpd();
+        carp(carpd, "carp0", "create", "vhid", "1", "pass", "lanpasswd", "carpdev", "em0", "advbase", "1", VIP + "/24");
+        ucarp.startUcarp("em0", "-v", "1", "-p", "lanpasswd", "-a", VIP, "-b", "2");
+        ucarp.detach("em0");
+        assertTrue(Lab.eventually(Duration.ofSeconds(15), () -> carpd.holds(VIP) && ucarp.holds(VIP)), "split brain");
+        ucarp.heal("em0");
+        assertTrue(Lab.eventually(Duration.ofSeconds(8), () -> carpd.holds(VIP) && !ucarp.holds(VIP)),
+                "carpd at 1 s beats ucarp at 2 s:\n" + carpd.log() + ucarp.ucarpLog());
+        Thread.sleep(7000);
+        assertTrue(carpd.holds(VIP) && !ucarp.holds(VIP), carpd.log() + ucarp.ucarpLog());
+
+        carp(carpd, "carp0", "advbase", "3"); // now ucarp is the more frequent one
+        ucarp.detach("em0");
+        assertTrue(Lab.eventually(Duration.ofSeconds(15), () -> carpd.holds(VIP) && ucarp.holds(VIP)), "split brain");
+        ucarp.heal("em0");
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> ucarp.holds(VIP) && !carpd.holds(VIP)),
+                "ucarp at 2 s beats carpd at 3 s:\n" + carpd.log() + ucarp.ucarpLog());
+        assertTrue(carpd.log().contains("carp0: MASTER -> BACKUP (more frequent advertisement received)"), carpd.log());
+        Thread.sleep(8000);
+        assertTrue(ucarp.holds(VIP) && !carpd.holds(VIP), carpd.log() + ucarp.ucarpLog());
+    }
+
+    @Test
+    void ucarpBackupTakesOverFromACarpdMasterKilledWithoutAWord() throws Exception {
+        lab = Lab.create(2, false);
+        Path pcap = lab.dir().resolve("lan.pcap");
+        lab.capture(pcap, "br0");
+        var carpd = lab.h(1);
+        var ucarp = lab.h(2);
+        carpd.startCarpd();
+        carp(carpd, "carp0", "create", "vhid", "1", "pass", "lanpasswd", "carpdev", "em0", VIP + "/24");
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> carpd.holds(VIP)));
+        ucarp.startUcarp("em0", "-v", "1", "-p", "lanpasswd", "-a", VIP, "-k", "100");
+        Thread.sleep(5000);
+        assertFalse(ucarp.holds(VIP), ucarp.ucarpLog());
+
+        long t = System.nanoTime();
+        carpd.signal("KILL");
+        assertTrue(carpd.carpd().waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> ucarp.holds(VIP)), ucarp.ucarpLog());
+        long ms = (System.nanoTime() - t) / 1_000_000;
+        System.out.println("ucarp (advskew 100) took over " + ms + " ms after carpd was killed with SIGKILL");
+        assertTrue(ms > 2500, "by its master-down timer (no bow-out from a killed daemon): " + ms + " ms");
+        assertFalse(ucarp.ucarpLog().contains("Putting MASTER DOWN (going to time out)"),
+                "no 255/255 advert came:\n" + ucarp.ucarpLog());
+        List<String> ours = Captures.fields(pcap, "carp && ip.src == 172.16.0.1", "carp.adver_int");
+        assertFalse(ours.contains("255"), "a killed carpd sends no bow-out");
+    }
+
+    @Test
+    void aTieBetweenAddressesWhoseOrderingsDisagreeEndsWithTheMasterUcarpChooses() throws Exception {
+        lab = Lab.create(2, false);
+        var carpd = lab.h(1);
+        var ucarp = lab.h(2);
+        // Numerically 172.16.0.2 < 172.16.1.1; ucarp on x86 compares s_addr as a little-endian integer
+        // (last octet most significant): 1.1.16.172 < 2.0.16.172, so 172.16.1.1 wins. Both must agree.
+        carpd.exec("ip", "addr", "flush", "dev", "em0");
+        carpd.exec("ip", "addr", "add", "172.16.1.1/16", "dev", "em0");
+        ucarp.exec("ip", "addr", "flush", "dev", "em0");
+        ucarp.exec("ip", "addr", "add", "172.16.0.2/16", "dev", "em0");
+        carpd.startCarpd();
+        carp(carpd, "carp0", "create", "vhid", "1", "pass", "lanpasswd", "carpdev", "em0", VIP + "/16");
+        ucarp.startUcarp("em0", "-v", "1", "-p", "lanpasswd", "-a", VIP);
+        ucarp.detach("em0");
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> carpd.holds(VIP) && ucarp.holds(VIP)), "split brain");
+        ucarp.heal("em0");
+        assertTrue(Lab.eventually(Duration.ofSeconds(6), () -> carpd.holds(VIP) && !ucarp.holds(VIP)),
+                carpd.log() + ucarp.ucarpLog());
+        Thread.sleep(6000);
+        assertTrue(carpd.holds(VIP) && !ucarp.holds(VIP),
+                "172.16.1.1 (carpd) wins by ucarp's rule and carpd agrees:\n" + carpd.log() + ucarp.ucarpLog());
+        assertTrue(carpd.log().lines().filter(l -> l.contains("-> MASTER")).count() == 1,
+                "carpd never stepped down:\n" + carpd.log());
+    }
 }

@@ -4,10 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.Inet4Address;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.carp4j.codec.Announcements;
+import org.carp4j.codec.MacAddress;
+import org.carp4j.config.VipAddress;
+import org.carp4j.fuzz.Hostile;
+import org.carp4j.testing.Pcap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -112,5 +118,48 @@ class UnicastPeerIT extends LabTest {
             assertTrue(java.util.Arrays.equals(saved, Files.readAllBytes(lab.h(1).stateDir.resolve("carpd.json"))),
                     words + " left the state file as it was");
         }
+    }
+
+    @Test
+    void spoofedArpForThePeerDoesNotRedirectTheUnicastAdverts() throws Exception {
+        lab = Lab.create(3, false);
+        lab.blockMulticast();
+        for (int i = 1; i <= 2; i++) {
+            lab.h(i).startCarpd();
+            Lab.Result r = lab.h(i).carpconfig("carp0", "create", "vhid", "1", "pass", "lanpasswd", "carpdev", "em0",
+                    "advskew", i == 1 ? "0" : "100", "carppeer", i == 1 ? "172.16.0.2" : "172.16.0.1", VIP + "/24");
+            assertEquals(0, r.exit(), r.err());
+        }
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), this::onlyH1Holds));
+
+        // h3 claims h2's address for its own MAC: an unsolicited reply to h1 and a gratuitous ARP
+        var h3mac = MacAddress.parse("02:00:00:00:00:03");
+        var h1mac = MacAddress.parse("02:00:00:00:00:01");
+        var h2ip = (Inet4Address) VipAddress.Inet.parseLiteral("172.16.0.2");
+        var h1ip = (Inet4Address) VipAddress.Inet.parseLiteral("172.16.0.1");
+        Path spoof = lab.dir().resolve("spoof.pcap");
+        Pcap.write(spoof, List.of(Announcements.arpReply(h3mac, h2ip, h1mac, h1ip),
+                Announcements.gratuitousArp(h3mac, h2ip)));
+        Path pcap = lab.dir().resolve("after.pcap");
+        Process tcpdump = lab.capture(pcap, "br0", "ip proto 112 or arp");
+        long attack = System.currentTimeMillis();
+        for (int i = 0; i < 5; i++) {
+            Lab.Result r = Lab.Result.of(List.of("ip", "netns", "exec", lab.h(3).ns, "timeout", "60", "java", "-cp",
+                    System.getProperty("java.class.path"), Hostile.class.getName(), "replay", "em0",
+                    spoof.toString()));
+            assertEquals(0, r.exit(), r.out() + r.err());
+        }
+        long spent = System.currentTimeMillis() - attack;
+        Thread.sleep(Math.max(0, 6000 - spent));
+        tcpdump.destroy();
+        tcpdump.waitFor();
+
+        assertTrue(onlyH1Holds(), "h2 kept hearing h1:\n" + lab.h(2).log());
+        assertFalse(lab.h(1).log().contains("is at 02:00:00:00:00:03"), lab.h(1).log());
+        List<String> dst = Captures.fields(pcap, "carp && ip.src == 172.16.0.1", "eth.dst");
+        assertTrue(dst.size() >= 4, "h1 kept advertising: " + dst);
+        assertEquals(List.of("02:00:00:00:00:02"), dst.stream().distinct().toList(), "all to h2's own MAC");
+        assertFalse(Captures.fields(pcap, "arp.opcode == 1 && eth.src == 02:00:00:00:00:01"
+                + " && arp.dst.proto_ipv4 == 172.16.0.2", "frame.number").isEmpty(), "h1 asked h2 itself");
     }
 }
