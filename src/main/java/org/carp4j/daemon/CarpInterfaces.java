@@ -121,6 +121,9 @@ final class CarpInterfaces {
     /** net.inet.carp.arpbalance changed: the kernel answers ARP on carpN only while it is 0. */
     void kernelArp(boolean answer) {
         for (String name : wanted.keySet()) {
+            if (foreign.contains(name)) {
+                continue; // someone else's interface: its ARP settings are not ours to change
+            }
             worker.submit(name + " kernel arp", () -> host.kernelArp(name, answer));
         }
     }

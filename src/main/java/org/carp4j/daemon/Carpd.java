@@ -127,11 +127,10 @@ public final class Carpd implements Callable<Integer> {
         return !problems.isEmpty();
     }
 
-    /** What a dead carpd left behind; refused while a carpd holds the state directory. */
+    /** What a dead carpd left behind; refused while a carpd holds the state directory or runs in this namespace. */
     private static int cleanup(Path dir, HostNetwork host) throws IOException, InterruptedException {
-        // No state directory: no carpd ever ran with it, so none can be running.
-        try (StateLock lock = Files.isDirectory(dir) ? StateLock.acquire(dir) : null) {
-            if (lock != null && !DeadManSwitch.awaitGuards(lock.file(), DeadManSwitch.WAIT_SECONDS)) {
+        try (StateLock lock = StateLock.acquire(dir)) {
+            if (lock.file() != null && !DeadManSwitch.awaitGuards(lock.file(), DeadManSwitch.WAIT_SECONDS)) {
                 System.err.println("carpd: a guard still holds " + lock.file() + "; cleaning up beside it");
             }
             List<String> removed = host.cleanup();
@@ -221,8 +220,10 @@ public final class Carpd implements Callable<Integer> {
             return EX_TEMPFAIL;
         } catch (Lifecycle.Stopping e) {
             // a signal came during the start; the stop it started has run
-        } catch (Exception e) {
-            log.error("start", "cannot start: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            throw e; // the JVM exits (ExitOnOutOfMemoryError); the guard cleans up
+        } catch (Throwable e) { // an Error too: never leave a half-started daemon without its stop
+            log.error("start", "cannot start: " + (e instanceof Exception && e.getMessage() != null ? e.getMessage() : e));
             life.stop(EX_UNAVAILABLE);
         }
         int code = life.awaitStopped();

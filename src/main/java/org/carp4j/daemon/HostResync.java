@@ -50,9 +50,15 @@ final class HostResync implements HostWorker.Job {
         Set<String> gone = new TreeSet<>(ifaces.ever());
         gone.removeAll(wanted.keySet());
         Map<String, List<VipAddress>> held = effects.held();
+        Set<String> foreign = ifaces.foreign();
         List<Plan> plans = new ArrayList<>();
         for (CarpIface k : wanted.values()) {
-            VhostConfig c = doc.find(k.name()).orElseThrow();
+            // built while a sync may be half-way (its destroy loop overflowed the queue): skip what the
+            // document no longer has; never touch an interface of that name carpd did not make
+            VhostConfig c = doc.find(k.name()).orElse(null);
+            if (c == null || foreign.contains(k.name())) {
+                continue;
+            }
             List<VipAddress> hold = held.getOrDefault(k.name(), List.of());
             List<VipAddress> release = new ArrayList<>(c.addresses());
             release.removeAll(hold);

@@ -132,6 +132,9 @@ public final class IpCommandHost implements HostNetwork {
 
     @Override
     public void kernelArp(String name, boolean answer) {
+        if (foreignInterface(name)) {
+            return; // never change someone else's interface
+        }
         sysctl("net/ipv4/conf/" + name + "/arp_ignore", answer ? "1" : "8");
     }
 
@@ -144,6 +147,9 @@ public final class IpCommandHost implements HostNetwork {
 
     @Override
     public void addAddresses(String name, List<VipAddress> addresses, List<VipAddress> own) throws IOException {
+        if (foreignInterface(name)) {
+            throw new ForeignInterfaceException(name);
+        }
         for (VipAddress a : addresses) {
             List<String> cmd = new ArrayList<>(List.of(IP, "addr", "replace", a.toString()));
             if (a.isIPv4()) {
@@ -164,6 +170,9 @@ public final class IpCommandHost implements HostNetwork {
 
     @Override
     public void removeAddresses(String name, List<VipAddress> addresses) throws IOException {
+        if (foreignInterface(name)) {
+            return; // its addresses are not ours, even one equal to a VIP
+        }
         for (VipAddress a : addresses) {
             try {
                 run(IP, "addr", "del", a.toString(), "dev", name);

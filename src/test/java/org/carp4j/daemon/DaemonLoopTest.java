@@ -98,6 +98,28 @@ class DaemonLoopTest {
     }
 
     @Test
+    void anInterfaceCarpdDidNotMakeIsLeftAloneByTheResyncAndTheArpbalanceSwitch() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            h.host.foreign.add("carp1");
+            h.onLoop(() -> h.daemon.commit(h.daemon.doc().with(new org.carp4j.config.VhostConfig("carp1", 2, "secret",
+                    "em0", 1, 0, List.of(DaemonHarness.VIP), true))));
+            DaemonHarness.await("carp1 found foreign", () -> h.log().contains("carp1: an interface of that name exists"));
+            h.onLoop(() -> h.daemon.commit(h.daemon.doc().withSysctls(h.daemon.doc().sysctls().with("arpbalance", 1))));
+            h.host.blockAdds(); // overflow the host queue: the resync must skip carp1 too
+            for (int i = 0; i < HostWorker.CAPACITY; i++) {
+                h.master();
+                h.onLoop(() -> h.daemon.force("carp0", CarpState.BACKUP));
+            }
+            h.master();
+            assertTrue(h.log().contains("host queue full"), h.log());
+            h.host.unblockAdds();
+            assertTrue(h.worker.awaitIdle(10_000));
+            assertTrue(h.events().stream().noneMatch(e -> e.contains("carp1")), "carp1 untouched: " + h.events());
+            assertEquals(CarpState.INIT, h.onLoopGet(() -> h.daemon.state("carp1")));
+        }
+    }
+
+    @Test
     void aRequestMeetingAFullEventQueueIsAnsweredBusy() throws Exception {
         try (DaemonHarness h = new DaemonHarness()) {
             EventLoop full = new EventLoop(System::nanoTime, h.daemon, h.log, 1);

@@ -25,6 +25,8 @@ final class FakeHost implements HostNetwork {
     final List<String> events;
     final Set<String> links = ConcurrentHashMap.newKeySet();
     final Map<String, Set<VipAddress>> addresses = new ConcurrentHashMap<>();
+    /** Names held by an interface carpd did not make (an admin's bridge called carp1, say). */
+    final Set<String> foreign = ConcurrentHashMap.newKeySet();
     private volatile CountDownLatch adds = new CountDownLatch(0);
     private volatile CountDownLatch creates = new CountDownLatch(0);
 
@@ -83,6 +85,9 @@ final class FakeHost implements HostNetwork {
     @Override
     public void createCarpInterface(String name, String carpdev, MacAddress mac, boolean ipv6) throws IOException {
         await(creates);
+        if (foreign.contains(name)) {
+            throw new ForeignInterfaceException(name);
+        }
         links.add(name);
         events.add("created " + name);
     }
@@ -96,11 +101,12 @@ final class FakeHost implements HostNetwork {
 
     @Override
     public boolean foreignInterface(String name) {
-        return false;
+        return foreign.contains(name);
     }
 
     @Override
     public void kernelArp(String name, boolean answer) {
+        events.add("kernel arp " + name + " " + answer);
     }
 
     @Override

@@ -174,6 +174,26 @@ class LifecycleIT extends LabTest {
         assertTrue(lab.h(3).ping(VIP));
     }
 
+    /** carpd finds its interfaces by their alias, so a second one in the namespace would take the first one's. */
+    @Test
+    void aSecondCarpdWithAnotherStateDirectoryInTheSameNamespaceIsRefused() throws Exception {
+        Lab.Host h = single();
+        String link = h.exec("ip", "-o", "link", "show", "carp0");
+        java.nio.file.Path other = lab.dir().resolve("other-state");
+        for (List<String> extra : List.of(List.<String>of(), List.of("--cleanup"))) {
+            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", h.ns, Lab.ROOT.resolve("bin/carpd").toString(),
+                    "--state-dir", other.toString(), "--port", "0"));
+            cmd.addAll(extra);
+            Lab.Result second = Lab.Result.of(cmd);
+            assertEquals(75, second.exit(), second.out() + second.err());
+            assertTrue(second.err().startsWith("carpd: carpd is already running in this network namespace (pid "
+                    + h.carpd().pid() + ", state dir " + h.stateDir + ")"), second.err());
+        }
+        Thread.sleep(1500); // a guard of a second daemon would have removed carp0 by now
+        assertEquals(link, h.exec("ip", "-o", "link", "show", "carp0"), "the same carp0 (same index), untouched");
+        assertTrue(h.holds(VIP));
+    }
+
     @Test
     void cleanupIsRefusedWhileTheDaemonRunsAndFindsNothingAfterAKill() throws Exception {
         Lab.Host h = single();
@@ -263,6 +283,9 @@ class LifecycleIT extends LabTest {
         // queued behind the guard's lock: it takes the lock the moment the guard dies
         Process holder = new ProcessBuilder("ip", "netns", "exec", h1.ns, "flock", "-x",
                 h1.stateDir.resolve("carpd.lock").toString(), "sleep", "60").start();
+        // only once it waits on the lock (a "->" line of /proc/locks), or the new guard could get there first
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> Files.readString(java.nio.file.Path.of("/proc/locks"))
+                .lines().anyMatch(l -> l.contains("->") && l.contains(" " + holder.pid() + " "))), "flock waits");
         Lab.sh("kill", "-KILL", Long.toString(guard));
         assertTrue(h1.carpd().waitFor(20, TimeUnit.SECONDS), h1.log());
         assertEquals(69, h1.carpd().exitValue());
