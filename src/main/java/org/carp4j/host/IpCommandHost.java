@@ -124,7 +124,11 @@ public final class IpCommandHost implements HostNetwork {
     /** Whether the interface carries our alias, i.e. a carpd made it. */
     private static boolean ours(String name) {
         try {
-            return Files.readString(Path.of("/sys/class/net", name, "ifalias")).trim().equals(ALIAS);
+            String alias = Files.readString(Path.of("/sys/class/net", name, "ifalias")).trim();
+            // `ip link add` cannot set the alias; a carpd killed between the add and the alias
+            // leaves a carpN with the virtual MAC and no alias: that one is ours too
+            return alias.equals(ALIAS) || alias.isEmpty()
+                    && Files.readString(Path.of("/sys/class/net", name, "address")).trim().startsWith("00:00:5e:00:01:");
         } catch (IOException e) {
             return false;
         }

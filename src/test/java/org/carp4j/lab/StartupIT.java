@@ -171,6 +171,22 @@ class StartupIT extends LabTest {
         assertNoStackTrace(h.log());
     }
 
+    /** A carpd killed between `ip link add` and `ip link set alias` leaves carp0 with the virtual MAC and no alias. */
+    @Test
+    void aCarpNWithTheVirtualMacAndNoAliasIsTakenAsCarpdsOwnLeftover() throws Exception {
+        lab = Lab.create(1, false);
+        Lab.Host h = lab.h(1);
+        h.exec("ip", "link", "add", "carp0", "link", "em0", "address", "00:00:5e:00:01:01", "type", "macvlan", "mode", "bridge");
+        Files.createDirectories(h.stateDir);
+        Files.writeString(h.stateDir.resolve("carpd.json"), "{\"version\": 1, \"interfaces\": [{\"name\": \"carp0\","
+                + " \"vhid\": 1, \"carpdev\": \"em0\", \"addresses\": [\"" + VIP + "/24\"]}]}");
+        h.startCarpd();
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> h.holds(VIP)), h.log());
+        assertTrue(h.exec("ip", "-o", "link", "show", "carp0").contains("alias carp4j"), "recreated as carpd's own");
+        assertFalse(h.log().contains("was not created by carpd"), h.log());
+        assertNoStackTrace(h.log());
+    }
+
     // ------------------------------------------------------------------ the attacker as nobody
 
     @Test
