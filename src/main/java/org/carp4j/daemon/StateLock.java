@@ -58,18 +58,8 @@ final class StateLock implements AutoCloseable {
             return new StateLock(null, null, null, namespace(dir));
         }
         Path file = dir.resolve(NAME);
-        // The JVM's fcntl locks are per process and closing any channel on the file drops them,
-        // so this channel is the only one carpd ever opens on it.
-        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
+        FileChannel channel = open(file);
+        FileLock lock = tryLock(channel);
         if (lock == null) {
             String pid = holder(channel);
             channel.close();
@@ -87,23 +77,34 @@ final class StateLock implements AutoCloseable {
         return new StateLock(file, channel, lock, ns);
     }
 
+    /**
+     * A lock file, mode 0600, never through a symbolic link. The JVM's fcntl locks are per process
+     * and closing any channel on the file drops them, so this channel is the only one carpd opens.
+     */
+    private static FileChannel open(Path file) throws IOException {
+        return FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    }
+
+    /** The lock, or null if another process holds it; the channel is closed on an error. */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
     /** The network namespace's lock; its channel holds it (closing it releases it). */
     private static FileChannel namespace(Path dir) throws IOException, Held {
         if (!Files.isDirectory(RUN_DIR, LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(RUN_DIR, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         String inode = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString().replaceAll("[^0-9]", "");
-        FileChannel channel = FileChannel.open(RUN_DIR.resolve("netns-" + inode + ".lock"), Set.of(StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        if (lock == null) {
+        FileChannel channel = open(RUN_DIR.resolve("netns-" + inode + ".lock"));
+        if (tryLock(channel) == null) {
             ByteBuffer b = ByteBuffer.allocate(4096);
             channel.read(b, 0);
             String[] holder = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).trim().split(" ", 2);
