@@ -51,7 +51,7 @@ public final class CarpShell implements Callable<Integer> {
     /** `pass -`, and `pass ***` from a recalled history line, ask for the password. */
     static final Set<String> ASK = Set.of(Passwords.FROM_INPUT, HistoryMask.MASK);
 
-    private final ControlClient client = new ControlClient(ControlClient.defaultStateDir());
+    private final ControlClient client = new ControlClient(ControlClient.defaultStateDir(), true);
     private Passwords.Source passwords = Passwords.standardInput(System.console(), System.in);
 
     public static void main(String[] args) {

@@ -18,9 +18,21 @@ public final class ControlClient {
     /** The daemon's answer while all its connection slots are taken. */
     public static final int BUSY = 75;
     private final Path stateDir;
+    private final boolean kernelLookup;
 
+    /** A client for one command: it reads /proc/net/tcp once rather than load JNA for the kernel's lookup. */
     public ControlClient(Path stateDir) {
+        this(stateDir, false);
+    }
+
+    /**
+     * kernelLookup: ask the kernel who holds the control port (sock_diag) instead of reading
+     * /proc/net/tcp, which walks the host's whole connection table; worth its set-up in a
+     * long-lived client such as carpsh, which asks once per command.
+     */
+    public ControlClient(Path stateDir, boolean kernelLookup) {
         this.stateDir = stateDir;
+        this.kernelLookup = kernelLookup;
     }
 
     /** The state directory every command and the daemon use: $CARPD_STATE_DIR or /var/lib/carpd. */
@@ -66,16 +78,9 @@ public final class ControlClient {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), cf.port()), 2000);
             InetSocketAddress server = (InetSocketAddress) s.getRemoteSocketAddress();
-            String impostor = null;
-            // the kernel lists the table in pieces and may skip a line while sockets come and go:
-            // a listener not seen is looked for again
-            for (int look = 0; look < 3; look++) {
-                PeerCredentials.Table owners = PeerCredentials.read();
-                impostor = notCarpd(owners, server, (InetSocketAddress) s.getLocalSocketAddress());
-                if (impostor == null || !owners.listeners(server).isEmpty()) {
-                    break;
-                }
-            }
+            InetSocketAddress client = (InetSocketAddress) s.getLocalSocketAddress();
+            SockDiag diag = kernelLookup ? PeerCredentials.kernel() : null;
+            String impostor = diag != null ? notCarpd(diag.owner(server, client), server) : notCarpdByTables(server, client);
             if (impostor != null) {
                 return Protocol.Response.error(69, impostor);
             }
@@ -97,6 +102,34 @@ public final class ControlClient {
      * the connection is made and before the credential is sent: another user who bound the port
      * first (a port above 1024, or carpd stopped) would otherwise receive root's token.
      */
+    static String notCarpd(Integer serverEnd, InetSocketAddress server) {
+        // the server's end of this connection belongs to whoever listens (an accepted socket
+        // inherits its listener's owner), accepted yet or not
+        if (serverEnd == null) {
+            return "nothing listens on control port " + server.getPort() + " any more; refusing to send the credential";
+        }
+        if (serverEnd != 0) {
+            return "control port " + server.getPort() + " is held by uid " + serverEnd
+                    + ", not carpd; refusing to send the credential";
+        }
+        return null;
+    }
+
+    /** The same question answered from /proc/net/tcp, where the kernel's lookup is not available. */
+    private static String notCarpdByTables(InetSocketAddress server, InetSocketAddress client) throws IOException {
+        String impostor = null;
+        // the kernel lists the table in pieces and may skip a line while sockets come and go:
+        // a listener not seen is looked for again
+        for (int look = 0; look < 3; look++) {
+            PeerCredentials.Table owners = PeerCredentials.read();
+            impostor = notCarpd(owners, server, client);
+            if (impostor == null || !owners.listeners(server).isEmpty()) {
+                break;
+            }
+        }
+        return impostor;
+    }
+
     static String notCarpd(PeerCredentials.Table owners, InetSocketAddress server, InetSocketAddress client) {
         List<Integer> listeners = owners.listeners(server);
         Integer accepted = owners.owner(server, client);

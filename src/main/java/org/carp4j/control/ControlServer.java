@@ -101,13 +101,31 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * The uid owning each client's socket. Read after every accept of the batch: each client socket
-     * is in the table by then, and none of their (address, port) pairs can be reused while we hold
-     * the other end. The kernel lists the table in pieces, and a socket can be skipped while others
-     * come and go, so one that is missing is looked for again before it is refused.
+     * The uid owning each client's socket, asked of the kernel by the connection's ends (sock_diag),
+     * or, where that is not available, read from /proc/net/tcp after every accept of the batch: each
+     * client socket is in the table by then, and none of their (address, port) pairs can be reused
+     * while we hold the other end. The kernel lists that table in pieces, and a socket can be skipped
+     * while others come and go, so one that is missing is looked for again before it is refused.
      */
     private static Map<Socket, Integer> owners(List<Socket> batch) {
         Map<Socket, Integer> owners = new HashMap<>();
+        SockDiag diag = PeerCredentials.kernel();
+        if (diag != null) {
+            try {
+                for (Socket s : batch) {
+                    if (s.getRemoteSocketAddress() instanceof InetSocketAddress peer
+                            && s.getLocalSocketAddress() instanceof InetSocketAddress us) {
+                        Integer uid = diag.owner(peer, us);
+                        if (uid != null) {
+                            owners.put(s, uid);
+                        }
+                    }
+                }
+                return owners;
+            } catch (IOException e) {
+                owners.clear(); // the tables answer instead
+            }
+        }
         for (int look = 0; look < 3 && owners.size() < batch.size(); look++) {
             PeerCredentials.Table table = table();
             for (Socket s : batch) {

@@ -19,7 +19,8 @@ import java.util.Set;
  * Who owns a loopback TCP socket: the uid column of /proc/net/tcp and /proc/net/tcp6. Both ends of
  * a connection on 127.0.0.1 are in the same network namespace, so the daemon can tell a root client
  * from any other, and a client can tell whether the listener on the control port is root's.
- * The parsing is pure; {@link #read()} is the one place that touches /proc.
+ * The parsing is pure; {@link #read()} is the one place that touches /proc. Where the kernel
+ * answers exact lookups ({@link SockDiag}), the daemon and carpsh ask it instead.
  */
 public final class PeerCredentials {
     /** Socket states in which a line stands for a live socket with an owner (not a TIME_WAIT or a half-open request). */
@@ -64,6 +65,25 @@ public final class PeerCredentials {
     }
 
     private PeerCredentials() {
+    }
+
+    private static SockDiag diag;
+    private static boolean diagTried;
+
+    /**
+     * The kernel's exact lookup, opened once per process; null where it cannot be had (no JNA,
+     * no sock_diag in this kernel), and then callers read the tables.
+     */
+    static synchronized SockDiag kernel() {
+        if (!diagTried) {
+            diagTried = true;
+            try {
+                diag = SockDiag.open();
+            } catch (IOException | RuntimeException | LinkageError e) {
+                diag = null;
+            }
+        }
+        return diag;
     }
 
     /** Reads /proc/net/tcp and /proc/net/tcp6 (a kernel without IPv6 has no tcp6). */

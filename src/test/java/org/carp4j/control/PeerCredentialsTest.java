@@ -103,4 +103,12 @@ class PeerCredentialsTest {
                 ControlClient.notCarpd(table(), lo(112), lo(0x9C43)), "the end that accepted us is not root's");
         assertTrue(ControlClient.notCarpd(table(), lo(9999), lo(50000)).startsWith("nothing listens on control port 9999"));
     }
+
+    @Test
+    void theKernelsAnswerForTheServersEndDecidesTheSame() {
+        assertNull(ControlClient.notCarpd(0, lo(112)));
+        assertEquals("control port 112 is held by uid 65534, not carpd; refusing to send the credential",
+                ControlClient.notCarpd(65534, lo(112)));
+        assertTrue(ControlClient.notCarpd((Integer) null, lo(112)).startsWith("nothing listens on control port 112"));
+    }
 }

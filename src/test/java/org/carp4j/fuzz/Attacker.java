@@ -70,11 +70,20 @@ public final class Attacker {
     static void hold(int port, int n, int seconds) throws Exception {
         InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         List<Socket> held = new ArrayList<>();
+        int resetAtOnce = 0;
         for (int i = 0; i < n; i++) {
             Socket s = new Socket();
-            s.connect(to, 2000);
-            s.getOutputStream().write('{'); // a request begun and never finished
-            held.add(s);
+            try {
+                s.connect(to, 2000);
+                s.getOutputStream().write('{'); // a request begun and never finished
+                held.add(s);
+            } catch (java.net.ConnectException e) {
+                throw e; // nothing listens: not what this attack is about
+            } catch (IOException e) {
+                // carpd told this uid from root and reset the connection before we even wrote
+                resetAtOnce++;
+                s.close();
+            }
         }
         System.out.println("HOLDING " + n);
         System.out.flush();
@@ -110,7 +119,7 @@ public final class Attacker {
         for (Thread th : threads) {
             th.join(5000);
         }
-        int closed = 0;
+        int closed = resetAtOnce;
         for (Socket s : held) {
             if (closedByPeer(s)) {
                 closed++;
