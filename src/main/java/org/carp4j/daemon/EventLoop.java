@@ -97,13 +97,22 @@ final class EventLoop {
 
     private <T> T await(Callable<T> c, long timeoutMillis, boolean first) throws Exception {
         FutureTask<T> f = new FutureTask<>(c);
+        if (stopped) {
+            // nothing will run it: a caller (a stop during start, a late request) must not wait it out
+            throw new RejectedExecutionException("the event loop has stopped");
+        }
         if (first) {
             tasks.addFirst(f);
         } else {
             tasks.addLast(f);
         }
+        if (stopped) {
+            abandonQueued(); // the loop may have ended between the check and the add
+        }
         try {
             return f.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new RejectedExecutionException("the event loop stopped before it ran the task");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof Exception ex) {
                 throw ex;
@@ -113,6 +122,11 @@ final class EventLoop {
             f.cancel(false);
             throw e;
         }
+    }
+
+    /** Entries waiting in the queue. */
+    int queued() {
+        return tasks.size();
     }
 
     /** Captured frames dropped because the queue was full. */
@@ -140,7 +154,24 @@ final class EventLoop {
         }
     }
 
+    /** Cancels the callers' tasks still queued once the loop has ended, so that none waits for its timeout. */
+    private void abandonQueued() {
+        for (Runnable r; (r = tasks.pollFirst()) != null; ) {
+            if (r instanceof FutureTask<?> f) {
+                f.cancel(false);
+            }
+        }
+    }
+
     private void run() {
+        try {
+            loop();
+        } finally {
+            abandonQueued();
+        }
+    }
+
+    private void loop() {
         while (!stopped) {
             try {
                 long now = clock.getAsLong();

@@ -120,4 +120,57 @@ class EventLoopTest {
         loop.stop();
         assertEquals(0, seenByStop.get(), "the stop ran before the 8 queued frames");
     }
+
+    @Test
+    void aRequestAfterTheStopIsRefusedAtOnceNotAfterItsTimeout() throws Exception {
+        EventLoop loop = new EventLoop(System::nanoTime, new Ticker(), log);
+        loop.start();
+        loop.stop();
+        long start = System.nanoTime();
+        assertThrows(RejectedExecutionException.class, () -> loop.call(() -> 1, 30_000));
+        assertThrows(RejectedExecutionException.class, () -> loop.callFirst(() -> 1, 30_000));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "refused without waiting for 30 s");
+    }
+
+    @Test
+    void aRequestQueuedBehindTheStopIsCancelledWhenTheLoopEnds() throws Exception {
+        EventLoop loop = new EventLoop(System::nanoTime, new Ticker(), log);
+        loop.start();
+        CountDownLatch busy = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        loop.post(() -> {
+            busy.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertTrue(busy.await(5, TimeUnit.SECONDS));
+        var waiting = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return loop.call(() -> "ran", 30_000);
+            } catch (Exception e) {
+                return e.getClass().getSimpleName();
+            }
+        });
+        while (loop.queued() == 0) {
+            Thread.onSpinWait(); // the request is in the queue, behind the busy task
+        }
+        Thread stopper = new Thread(() -> {
+            try {
+                loop.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stopper.start();
+        while (loop.queued() < 2) {
+            Thread.onSpinWait(); // and the stop's wake-up in front of it
+        }
+        release.countDown();
+        stopper.join(10_000);
+        assertEquals("RejectedExecutionException", waiting.get(10, TimeUnit.SECONDS),
+                "the caller learns at once that its request will never run");
+    }
 }
