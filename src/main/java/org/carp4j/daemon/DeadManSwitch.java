@@ -66,6 +66,9 @@ final class DeadManSwitch implements AutoCloseable {
         Process p;
         try {
             p = pb.start();
+        } catch (IOException | RuntimeException e) {
+            pipe.close(); // no guard: neither end may outlive this attempt
+            throw e;
         } finally {
             pipe.closeReadEnd();
         }

@@ -12,6 +12,8 @@ final class HostQueue {
     private final Log log;
     private Supplier<HostWorker.Job> resync = () -> () -> { };
     private long overflows;
+    private long overflowsBefore;
+    private boolean overflowing;
 
     HostQueue(HostWorker worker, Log log) {
         this.worker = worker;
@@ -24,13 +26,22 @@ final class HostQueue {
     }
 
     void submit(String what, HostWorker.Job job) {
+        if (overflowing && worker.idle()) {
+            overflowing = false;
+            log.info("queue", "host queue drained after " + (overflows - overflowsBefore) + " overflow(s)");
+        }
         if (worker.submit(what, job)) {
             return;
         }
         int dropped = worker.clear();
         overflows++;
-        log.warn("queue", "host queue full (" + dropped + " changes waiting behind a slow `ip`):"
-                + " replaced them with one resync to the current wanted state");
+        // once per episode: a hung `ip` would otherwise log every 256 changes for as long as it hangs
+        if (!overflowing) {
+            overflowing = true;
+            overflowsBefore = overflows - 1;
+            log.warn("queue", "host queue full (" + dropped + " changes waiting behind a slow `ip`):"
+                    + " replaced them with one resync to the current wanted state, and so on until it drains");
+        }
         worker.submit("resync", resync.get());
     }
 

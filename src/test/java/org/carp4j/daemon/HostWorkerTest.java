@@ -62,4 +62,26 @@ class HostWorkerTest {
         assertFalse(ran.contains("take"));
         w.close();
     }
+
+    @Test
+    void aLongHangIsLoggedOnceAndItsEndOnce() throws Exception {
+        CountDownLatch hung = new CountDownLatch(1);
+        HostWorker w = new HostWorker(log, 2);
+        HostQueue q = new HostQueue(w, log);
+        q.resyncWith(() -> () -> { });
+        q.submit("hung ip", hung::await);
+        DaemonHarness.await("the hung job running", () -> w.backlog() == 0 && !w.idle());
+        for (int i = 0; i < 30; i++) {
+            q.submit("change " + i, () -> { });
+        }
+        String l = logged.toString(StandardCharsets.UTF_8);
+        assertTrue(q.overflows() > 5, "overflowed again and again: " + q.overflows());
+        assertEquals(1, l.split("host queue full", -1).length - 1, l);
+        hung.countDown();
+        assertTrue(w.awaitIdle(5_000));
+        q.submit("after", () -> { });
+        assertTrue(logged.toString(StandardCharsets.UTF_8).contains("host queue drained after " + q.overflows() + " overflow(s)"),
+                logged.toString(StandardCharsets.UTF_8));
+        w.close();
+    }
 }
