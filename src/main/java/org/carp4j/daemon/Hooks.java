@@ -31,6 +31,9 @@ import org.carp4j.election.CarpState;
  * standard input.
  */
 final class Hooks {
+    /** How long a stop waits for the hooks of its last transitions. */
+    static final long STOP_BUDGET_MILLIS = 5_000;
+
     record Options(Path directory, Path upscript, Path downscript, long timeoutMillis) {
     }
 
@@ -117,8 +120,9 @@ final class Hooks {
         pb.environment().clear(); // nothing of carpd's own environment leaks into a root process
         pb.environment().put("PATH", PATH);
         pb.environment().putAll(env);
+        Process p = null;
         try {
-            Process p = pb.start();
+            p = pb.start();
             if (!p.waitFor(options.timeoutMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
@@ -130,15 +134,29 @@ final class Hooks {
         } catch (IOException e) {
             log.line("error", sc.ifname(), sc.vhid(), "hook", program + ": " + e.getMessage(), "");
         } catch (InterruptedException e) {
+            // the stop's budget ran out (see drain): no hook outlives carpd
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            log.line("error", sc.ifname(), sc.vhid(), "hook", program + " killed: carpd is stopping", "");
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Lets queued hooks finish (a stop's last transitions), within their time limits. */
+    /**
+     * Lets queued hooks finish (a stop's last transitions) within {@link #STOP_BUDGET_MILLIS}, then
+     * kills what still runs and drops the rest: the whole stop must fit in systemd's TimeoutStopSec
+     * (15 s), or systemd kills carpd half-way.
+     */
     void drain() {
         runner.shutdown();
         try {
-            runner.awaitTermination(options.timeoutMillis() * 4 + 1000, TimeUnit.MILLISECONDS);
+            if (!runner.awaitTermination(Math.min(options.timeoutMillis() * 4 + 1000, STOP_BUDGET_MILLIS),
+                    TimeUnit.MILLISECONDS)) {
+                int left = runner.shutdownNow().size();
+                log.warn("hook", "stopping: hooks still running after " + STOP_BUDGET_MILLIS + " ms killed, "
+                        + left + " queued hook run(s) dropped");
+                runner.awaitTermination(1000, TimeUnit.MILLISECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -104,4 +104,22 @@ class HooksTest {
         }
         return c.getAsBoolean();
     }
+
+    @Test
+    void aStopWaitsForHungHooksOnlyWithinItsBudgetAndKillsThem() throws Exception {
+        Path pid = tmp.resolve("pid");
+        hook("10-hang", "echo $$ > " + pid + "; exec sleep 120");
+        Hooks hooks = new Hooks(new Hooks.Options(tmp.resolve("hooks.d"), null, null, 60_000), log, 4);
+        hooks.transition(change(0), "em0", List.of());
+        hooks.transition(change(1), "em0", List.of());
+        assertTrue(waitFor(() -> Files.exists(pid) && pid.toFile().length() > 1), "the hook is running");
+        long hookPid = Long.parseLong(Files.readString(pid).trim());
+        long start = System.nanoTime();
+        hooks.drain();
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(tookMillis < Hooks.STOP_BUDGET_MILLIS + 3_000, "the stop did not wait 4 x 60 s: " + tookMillis + " ms");
+        assertTrue(waitFor(() -> ProcessHandle.of(hookPid).map(h -> !h.isAlive()).orElse(true)), "the hung hook was killed");
+        String out = logged.toString();
+        assertTrue(out.contains("killed: carpd is stopping") && out.contains("1 queued hook run(s) dropped"), out);
+    }
 }
