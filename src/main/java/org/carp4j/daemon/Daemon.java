@@ -51,6 +51,8 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     private List<HostInterface> hostView;
     private IOException hostViewError;
     private int polls;
+    /** Set by the stop: what still reaches the loop before it ends (frames, requests, timers) is ignored. */
+    private boolean stopped;
     private Consumer<Runnable> internal = Runnable::run;
 
     Daemon(StateFile store, StateDocument doc, HostNetwork host, LinkOpener links, Log log, LongSupplier clock,
@@ -97,6 +99,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
      * else is left to do.
      */
     void stop() {
+        stopped = true;
         execute(engine.shutdown());
         ifaces.destroyAll();
         try {
@@ -112,15 +115,20 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
 
     @Override
     public long nextDeadline() {
-        return engine.nextDeadline();
+        return stopped ? Long.MAX_VALUE : engine.nextDeadline();
     }
 
     @Override
     public void fire(long now) {
-        execute(engine.tick(now));
+        if (!stopped) {
+            execute(engine.tick(now));
+        }
     }
 
     void frame(String carpdev, byte[] frame) {
+        if (stopped) {
+            return; // between the bow-out and the loop's end: nothing may make a master again
+        }
         boolean arp = frame.length > 13 && frame[12] == 0x08 && frame[13] == 0x06;
         execute(arp ? engine.arp(carpdev, frame, clock.getAsLong())
                 : engine.receive(carpdev, frame, clock.getAsLong()));
@@ -131,6 +139,9 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
      * interfaces deleted behind carpd's back; about once a second, the addresses they hold.
      */
     void pollCarriers() {
+        if (stopped) {
+            return;
+        }
         facts.poll(carpdevNames());
         ifaces.checkDrift(doc.sysctls().arpbalance() == 0, effects::reassert);
         if (++polls % ADDRESS_CHECK_EVERY == 0) {
@@ -144,6 +155,9 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
      * becomes the adverts' source and counts in the loop check.
      */
     void interfaceChanged(String name) {
+        if (stopped) {
+            return;
+        }
         Set<String> devs = carpdevNames();
         if (name == null) {
             devs.forEach(facts::refresh);
@@ -169,6 +183,9 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
 
     /** One request; hostView is the host's interfaces, read off the loop by the caller (or null). */
     Protocol.Response handle(Protocol.Request r, List<HostInterface> hostView, IOException hostViewError) {
+        if (stopped) {
+            return Protocol.Response.error(Carpd.EX_UNAVAILABLE, "carpd is stopping");
+        }
         this.hostView = hostView;
         this.hostViewError = hostViewError;
         try {
@@ -229,6 +246,9 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     /** Saves first, then applies: an acknowledged change is on disk, a failed save changes nothing. */
     @Override
     public void commit(StateDocument next) throws IOException {
+        if (stopped) {
+            throw new IOException("carpd is stopping; nothing changed");
+        }
         if (next.equals(doc)) {
             return;
         }

@@ -165,4 +165,23 @@ class DaemonLoopTest {
         }
         assertFalse(h.host.links.contains("carp0"));
     }
+
+    @Test
+    void afterTheBowOutNothingStillQueuedCanMakeAMasterOrChangeTheHost() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            h.master();
+            DaemonHarness.await("the VIP on carp0", () -> h.host.addresses.getOrDefault("carp0", java.util.Set.of())
+                    .contains(DaemonHarness.VIP));
+            h.onLoop(h.daemon::stop);
+            int after = h.events().size();
+            Protocol.Response r = h.onLoopGet(() -> h.daemon.handle(
+                    new Protocol.Request("t", "carpconfig", List.of("carp0", "state", "master")), null, null));
+            assertEquals(Carpd.EX_UNAVAILABLE, r.exit());
+            assertEquals("carpd is stopping", r.err());
+            h.onLoop(() -> h.daemon.fire(Long.MAX_VALUE - 1)); // every timer due
+            h.onLoop(h.daemon::pollCarriers);
+            assertEquals(Long.MAX_VALUE, h.daemon.nextDeadline());
+            assertEquals(after, h.events().size(), "no host change after the stop: " + h.events());
+        }
+    }
 }
