@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a private mount namespace lays the scratch root's /usr over the host's.
  */
 class PackageIT extends LabTest {
+    /** The pom's version as Debian spells it (1.0-SNAPSHOT: 1.0~SNAPSHOT, which sorts before 1.0). */
     static final String VERSION = Version.number().replace('-', '~');
     static final Path DEB = Lab.ROOT.resolve("target/carp4j_" + VERSION + "_all.deb");
 
@@ -211,13 +212,13 @@ class PackageIT extends LabTest {
         for (String cmd : List.of("usr/sbin/carpd", "usr/sbin/carpconfig", "usr/sbin/carpsysctl", "usr/bin/carpsh")) {
             Lab.Result r = run(root.resolve(cmd).toString(), "--version");
             assertEquals(0, r.exit(), r.err());
-            assertEquals(cmd.substring(cmd.lastIndexOf('/') + 1) + " " + VERSION + "\n", r.out());
+            assertEquals(cmd.substring(cmd.lastIndexOf('/') + 1) + " " + Version.number() + "\n", r.out());
         }
         Lab.Result man = Lab.Result.of(List.of("env", "MANPATH=" + root.resolve("usr/share/man"), "MANWIDTH=80",
                 "man", "-P", "cat", "carpconfig"));
         assertEquals(0, man.exit(), man.err());
         assertTrue(man.out().contains("carpconfig"), man.out());
-        assertTrue(man.out().lines().reduce((a, b) -> b.isBlank() ? a : b).orElse("").contains("carp4j " + VERSION),
+        assertTrue(man.out().lines().reduce((a, b) -> b.isBlank() ? a : b).orElse("").contains("carp4j " + Version.number()),
                 "the footer names the version:\n" + man.out());
     }
 
