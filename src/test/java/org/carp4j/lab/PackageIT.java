@@ -117,7 +117,7 @@ class PackageIT extends LabTest {
         assertEquals("Package: carp4j\nVersion: " + VERSION + "\nArchitecture: all\n"
                 + "Depends: default-jre-headless (>= 2:1.17) | java17-runtime-headless, libpcap0.8, iproute2\n", r.out());
         Lab.Result info = run("dpkg-deb", "-I", DEB.toString());
-        for (String script : List.of("postinst", "prerm", "postrm", "md5sums")) {
+        for (String script : List.of("postinst", "prerm", "postrm", "triggers", "md5sums")) {
             assertTrue(info.out().contains(" " + script), info.out());
         }
     }
@@ -264,6 +264,34 @@ class PackageIT extends LabTest {
             Files.write(archive, bytes);
             Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(before));
         }
+    }
+
+    /**
+     * A JDK update leaves the shipped archive fitting nothing: dpkg's trigger on /usr/lib/jvm runs
+     * the postinst, which records an archive for this JDK in /var/cache/carp4j by the same training
+     * run, and the commands use it; once the shipped one fits again (a rebuilt package), it goes.
+     * /var/cache is a scratch tmpfs here.
+     */
+    @Test
+    void aJdkUpdateGetsAnArchiveOfItsOwnFromTheTrigger() throws Exception {
+        Path shipped = root.resolve("usr/share/carp4j/carp4j-client.jsa");
+        byte[] bytes = Files.readAllBytes(shipped);
+        String postinst = root.resolve("var/lib/dpkg/info/carp4j.postinst").toString();
+        // an archive that fits something else, as after a JDK update: here the checkout's class path
+        Files.delete(shipped);
+        Files.copy(Lab.ROOT.resolve("target/carp4j-client.jsa"), shipped);
+        try {
+            String maps = mapsOfARunningCarpsh(installedView("bash", "-c", "set -e; mount -t tmpfs tmpfs /var/cache\n"
+                    + "\"$0\" triggered /usr/lib/jvm; exec /usr/bin/carpsh", postinst));
+            assertTrue(maps.contains("/var/cache/carp4j/carp4j-client.jsa"), "the command maps the archive made for this JDK");
+        } finally {
+            Files.delete(shipped);
+            Files.write(shipped, bytes);
+        }
+        Lab.Result fits = Lab.Result.of(installedView("bash", "-c", "set -e; mount -t tmpfs tmpfs /var/cache\n"
+                + "mkdir /var/cache/carp4j; echo old > /var/cache/carp4j/carp4j-client.jsa\n"
+                + "\"$0\" triggered /usr/lib/jvm; ! test -e /var/cache/carp4j/carp4j-client.jsa", postinst));
+        assertEquals(0, fits.exit(), "the shipped archive fits: the local one is removed\n" + fits.out() + fits.err());
     }
 
     /**
