@@ -192,7 +192,7 @@ class PackageIT extends LabTest {
     private static String scripted(Path dir, Path stubs, String... runs) throws Exception {
         Path calls = dir.resolve("calls");
         StringBuilder sh = new StringBuilder("set -e; mount -t tmpfs tmpfs /run; mkdir -p /run/systemd/system\n"
-                + "mount -t tmpfs tmpfs /var/lib\n");
+                + "mount -t tmpfs tmpfs /var/lib; mount -t tmpfs tmpfs /var/cache\n");
         for (String r : runs) {
             sh.append("echo '== ").append(r).append("' >> \"$CALLS\"; \"$DEB/").append(r.replaceFirst(" ", "\" "))
                     .append('\n');
