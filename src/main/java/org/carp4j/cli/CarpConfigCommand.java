@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** carpconfig(8): ifconfig for carp interfaces, e.g. `carpconfig carp0 vhid 1 pass lanpasswd carpdev em0 10.0.0.1/24`. */
-@Command(name = "carpconfig", mixinStandardHelpOptions = true, version = "carpconfig 0.1.0",
+@Command(name = "carpconfig", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Configure and show carp interfaces the way ifconfig(8) does.", "",
             "  carpconfig carpN create | destroy | up | down",
             "  carpconfig carpN [vhid N] [pass P | pass -] [carpdev IF | -carpdev] [carppeer A | -carppeer]",

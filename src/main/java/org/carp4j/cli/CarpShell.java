@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
  * carpsh(1): a shell where both command families work and handbook lines can be pasted verbatim.
  * Interactive on a terminal (JLine: completion, persistent history), line by line from a pipe.
  */
-@Command(name = "carpsh", mixinStandardHelpOptions = true, version = "carpsh 0.1.0",
+@Command(name = "carpsh", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Interactive shell for carpconfig and carpsysctl; reads a script from standard input when it is not a terminal.")
 public final class CarpShell implements Callable<Integer> {
     static final String HELP = """

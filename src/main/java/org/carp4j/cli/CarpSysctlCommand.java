@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /** carpsysctl(8): sysctl for net.inet.carp, e.g. `carpsysctl -w net.inet.carp.preempt=1`. */
-@Command(name = "carpsysctl", mixinStandardHelpOptions = true, version = "carpsysctl 0.1.0",
+@Command(name = "carpsysctl", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"Read and set the net.inet.carp variables the way sysctl(8) does.", "",
             "  carpsysctl [-n] name ...         read (a prefix lists the subtree)",
             "  carpsysctl [-w] name=value ...   write; prints name: old -> new",

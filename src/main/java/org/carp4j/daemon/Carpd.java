@@ -27,7 +27,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** carpd(8): the CARP daemon. Runs in the foreground, as systemd expects. */
-@Command(name = "carpd", mixinStandardHelpOptions = true, version = "carpd 0.1.0",
+@Command(name = "carpd", mixinStandardHelpOptions = true, versionProvider = org.carp4j.cli.Version.class,
         description = "Keeps the carp interfaces' state, speaks CARP on their carpdevs and moves the virtual addresses.")
 public final class Carpd implements Callable<Integer> {
     static final int EX_CONFIG = 78;

@@ -33,7 +33,7 @@ class SystemdUnitTest {
         assertEquals("always", s.get("Restart"));
         assertEquals("1", s.get("RestartSec"));
         assertEquals("77 78", s.get("RestartPreventExitStatus"), "EX_NOPERM and EX_CONFIG: retrying cannot help");
-        assertEquals("/opt/carp4j/bin/carpd --cleanup", s.get("ExecStopPost"));
+        assertEquals("/usr/sbin/carpd --cleanup", s.get("ExecStopPost"), "where the Debian package puts carpd");
     }
 
     @Test
@@ -68,7 +68,7 @@ class SystemdUnitTest {
     void systemdAnalyzeVerifyIsClean(@TempDir Path tmp) throws Exception {
         Tools.require("systemd-analyze");
         Path unit = Files.createDirectories(tmp.resolve("unit")).resolve("carpd.service");
-        Files.writeString(unit, Files.readString(UNIT).replace("/opt/carp4j", ROOT.toString()));
+        Files.writeString(unit, Files.readString(UNIT).replace("/usr/sbin/carpd", ROOT.resolve("bin/carpd").toString()));
         for (String page : List.of("carpd.8", "carp.4")) {
             Path dir = Files.createDirectories(tmp.resolve("man/man" + page.substring(page.length() - 1)));
             Files.copy(ROOT.resolve("man/" + page), dir.resolve(page));

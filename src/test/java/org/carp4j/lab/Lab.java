@@ -31,6 +31,8 @@ public final class Lab implements AutoCloseable {
     private final Thread cleanupHook = new Thread(this::teardown);
     private final boolean wan;
     private final boolean ipv6;
+    /** Where carpd and the commands are: the checkout's bin/ unless a test installed them elsewhere. */
+    private java.util.function.Function<String, Path> programs = name -> ROOT.resolve("bin/" + name);
 
     private Lab(String id, int n, boolean wan, boolean ipv6) throws IOException, InterruptedException {
         this.wan = wan;
@@ -74,6 +76,12 @@ public final class Lab implements AutoCloseable {
             deleteNamespaces(id);
             throw e;
         }
+    }
+
+    /** Runs carpd and the commands from program.apply(name) instead of the checkout's bin/. */
+    public Lab programs(java.util.function.Function<String, Path> program) {
+        this.programs = program;
+        return this;
     }
 
     public Host h(int i) {
@@ -141,7 +149,7 @@ public final class Lab implements AutoCloseable {
 
         /** Starts bin/carpd in this host with its own state directory. */
         public Process startCarpd(String... extra) throws IOException {
-            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, ROOT.resolve("bin/carpd").toString(),
+            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, programs.apply("carpd").toString(),
                     "--state-dir", stateDir.toString()));
             cmd.addAll(List.of(extra));
             Path log = dir.resolve("carpd-h" + n + "-" + (++starts) + ".log");
@@ -221,7 +229,7 @@ public final class Lab implements AutoCloseable {
 
         public Result tool(String name, String... args) throws IOException, InterruptedException {
             List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, "env",
-                    "CARPD_STATE_DIR=" + stateDir, ROOT.resolve("bin/" + name).toString()));
+                    "CARPD_STATE_DIR=" + stateDir, programs.apply(name).toString()));
             cmd.addAll(List.of(args));
             return Result.of(cmd);
         }
