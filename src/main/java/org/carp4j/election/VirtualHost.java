@@ -451,7 +451,9 @@ final class VirtualHost {
         long c;
         if (segment.replayProtection()) {
             // never go backwards (a guarding peer would drop us), but still follow a peer ahead
-            c = sentAny ? lastSent + 1 : segment.random().nextLong();
+            // a first advert follows a peer already heard (PROTOCOL.md §0): a random one would put
+            // the peer, which follows us, on a new sequence its own guarding peer takes for a replay
+            c = sentAny ? lastSent + 1 : heardPeer ? counter + 1 : segment.random().nextLong();
             if (heardPeer && counter + 1 - c > 0) {
                 c = counter + 1;
             }
