@@ -333,8 +333,10 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     // ------------------------------------------------------------------ host
 
     private void carpdevChanged(Carpdev now) {
-        execute(engine.carpdev(now, clock.getAsLong()));
+        // the capture first, then the election: the master-down timer must not run while nothing
+        // can be heard yet (opening it takes tens of ms, most of a master-down at advbase 0)
         ifaces.sync(doc, facts);
+        execute(engine.carpdev(now, clock.getAsLong()));
         for (var e : new ArrayList<>(deferred.entrySet())) {
             String dev = doc.find(e.getKey()).map(VhostConfig::carpdev).orElse(null);
             if (now.name().equals(dev)) {
