@@ -80,6 +80,31 @@ class HandoverDampingTest {
     }
 
     /**
+     * kill -9 of the preferred master, twenty times: fw2 times it out (a timer, never held), the
+     * restarted carpd (a new engine, so no penalty, with the same address) preempts on fw2's next
+     * advert, and fw2 steps down (counted, but a step-down is always allowed). fw1 always takes
+     * the address back.
+     */
+    @Test
+    void aRestartedMasterAlwaysPreemptsBack() {
+        SimLab lab = new SimLab(153);
+        var fw1 = lab.host("fw1").nic("em0", "lan", "172.16.0.1/24").sysctl("preempt", 1).set(carp(1, 0));
+        var fw2 = lab.host("fw2").nic("em0", "lan", "172.16.0.2/24").set(carp(1, 100));
+        lab.runUntil(10 * S);
+        for (int i = 0; i < 20; i++) {
+            fw1.detach("em0"); // kill -9: silent
+            lab.runFor(5 * S);
+            assertEquals(MASTER, fw2.state("carp0"), "kill " + i);
+            long started = lab.now();
+            fw1 = lab.host("fw1-" + i).nic("em0", "lan", "172.16.0.1/24").sysctl("preempt", 1).set(carp(1, 0));
+            lab.runFor(2 * S);
+            assertEquals("preempting a slower master", last(lab, fw1.name).why(), "restart " + i);
+            assertTrue(lastAt(lab, fw1.name) - started <= 1_390_625_000L + MS, "restart " + i + " within one of fw2's intervals");
+            assertEquals(BACKUP, fw2.state("carp0"));
+        }
+    }
+
+    /**
      * An attacker who captured one advert rewrites it into a bow-out (255/255 is not covered by the
      * HMAC without strictauth) and sends one every 100 ms. fw2 takes over, fw1, which never left,
      * answers at once and fw2 steps down: those quick step-downs count, so after a few fw2 is held
