@@ -19,8 +19,9 @@ _carpconfig() {
     fi
     case $words[CURRENT-1] in
         state) compadd init backup master ;;
+        advbase) local -a d; d=('1  -- 1 s (the default)' '0  -- sub-second: every advskew/256 s'); compadd -l -d d -- 1 0 ;;
         carpdev) _carp4j_host_interfaces ;;
-        vhid|pass|carppeer|advbase|advskew|netmask|prefixlen|inet|inet6) ;;
+        vhid|pass|carppeer|advskew|netmask|prefixlen|inet|inet6) ;;
         *) compadd -a keywords ;;
     esac
 }

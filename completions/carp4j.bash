@@ -31,8 +31,9 @@ _carpconfig() {
     fi
     case $prev in
         state) mapfile -t COMPREPLY < <(compgen -W "init backup master" -- "$cur") ;;
+        advbase) mapfile -t COMPREPLY < <(compgen -W "0 1" -- "$cur") ;; # 0: sub-second, advskew/256 s
         carpdev) mapfile -t COMPREPLY < <(compgen -W "$(_carp4j_host_interfaces)" -- "$cur") ;;
-        vhid|pass|carppeer|advbase|advskew|netmask|prefixlen|inet|inet6) COMPREPLY=() ;;
+        vhid|pass|carppeer|advskew|netmask|prefixlen|inet|inet6) COMPREPLY=() ;;
         *) mapfile -t COMPREPLY < <(compgen -W "$keywords" -- "$cur") ;;
     esac
 }

@@ -19,6 +19,8 @@ final class ShellCompleter implements Completer {
             "-carpdev", "carppeer", "-carppeer", "advbase", "advskew", "state", "inet", "inet6", "alias", "-alias",
             "netmask", "prefixlen", "--json");
     static final List<String> STATES = List.of("init", "backup", "master");
+    /** The two advbase modes: 1 s (the default) and 0 (OpenBSD's sub-second adverts, advskew/256 s). */
+    static final List<String> ADVBASES = List.of("0", "1");
 
     private final Supplier<List<String>> carpInterfaces;
 
@@ -51,9 +53,10 @@ final class ShellCompleter implements Completer {
             }
             return switch (prev) {
                 case "state" -> STATES;
+                case "advbase" -> ADVBASES;
                 case "carpdev" -> hostInterfaces();
                 case "-g" -> List.of("carp");
-                case "vhid", "advbase", "advskew", "pass", "carppeer", "netmask", "prefixlen" -> List.of();
+                case "vhid", "advskew", "pass", "carppeer", "netmask", "prefixlen" -> List.of();
                 default -> before.size() == 2 && before.get(1).equals("-g") ? List.of() : KEYWORDS;
             };
         }

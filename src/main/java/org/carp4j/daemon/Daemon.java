@@ -26,10 +26,25 @@ import org.carp4j.host.HostNetwork;
  * The running carpd: the configuration document and its commit, driving the engine. The host side
  * is in {@link CarpInterfaces} (carpN and links), {@link CarpdevFacts} (what the carpdevs are) and
  * {@link Effects} (what the engine asks for); host changes run on the {@link HostWorker}. Every
- * method here runs on the event loop thread, so nothing needs a lock.
+ * method here runs on the event loop thread, so nothing needs a lock, except {@link #save}: a
+ * control request's fsync runs on the control thread (see {@link ControlGate}), because at
+ * advbase 0 an advert is due every few tens of milliseconds and an fsync can take as long.
  */
 final class Daemon implements EventLoop.Timers, Requests.Target {
     interface LinkOpener extends CarpInterfaces.LinkOpener {
+    }
+
+    /** Writes a document to disk, durably (StateFile.save; a test may slow it down). */
+    interface Saver {
+        void save(StateDocument next) throws IOException;
+    }
+
+    /**
+     * A control request checked on the loop: its answer, and the change it makes (null: none),
+     * which must be saved and then applied (with the forced states that follow it) on the loop.
+     */
+    record Staged(Protocol.Response response, StateDocument base, StateDocument next,
+                  List<Map.Entry<String, CarpState>> forced) {
     }
 
     /** The addresses carpd holds are checked against the host about once a second: every 10th poll. */
@@ -54,10 +69,17 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     /** Set by the stop: what still reaches the loop before it ends (frames, requests, timers) is ignored. */
     private boolean stopped;
     private Consumer<Runnable> internal = Runnable::run;
+    Saver saver;
+    private final Object saving = new Object();
+    /** While {@link #stage} runs: commit and force only record what they would do. */
+    private boolean staging;
+    private StateDocument staged;
+    private final List<Map.Entry<String, CarpState>> stagedForce = new ArrayList<>();
 
     Daemon(StateFile store, StateDocument doc, HostNetwork host, LinkOpener links, Log log, LongSupplier clock,
            HostWorker hostWorker) {
         this.store = store;
+        this.saver = store::save;
         this.doc = doc;
         this.host = host;
         this.log = log;
@@ -196,6 +218,63 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         }
     }
 
+    /** On the loop: checks a request and answers it, but leaves its change to be saved and applied. */
+    Staged stage(Protocol.Request r, List<HostInterface> hostView, IOException hostViewError) {
+        staging = true;
+        try {
+            Protocol.Response response = handle(r, hostView, hostViewError);
+            return new Staged(response, doc, staged, List.copyOf(stagedForce));
+        } finally {
+            staging = false;
+            staged = null;
+            stagedForce.clear();
+        }
+    }
+
+    /** Off the loop (the control thread): the fsync of a staged change; null, or the error answer. */
+    Protocol.Response saveStaged(Staged s) {
+        try {
+            save(s.next());
+            return null;
+        } catch (IOException e) {
+            log.error("save", "cannot save the configuration: " + e.getMessage());
+            return Protocol.Response.error(74, "cannot save configuration: " + e.getMessage() + " (nothing changed)");
+        }
+    }
+
+    /**
+     * On the loop, once saved: applies a staged change and forces what the request forced; null
+     * if the configuration changed in between (a SIGHUP reload), so the request must run again.
+     */
+    Protocol.Response finish(Staged s) {
+        if (stopped) {
+            return Protocol.Response.error(Carpd.EX_UNAVAILABLE, "carpd is stopping; the change is saved and"
+                    + " applies at the next start");
+        }
+        if (doc != s.base()) {
+            return null;
+        }
+        apply(s.next());
+        for (var f : s.forced()) {
+            try {
+                force(f.getKey(), f.getValue());
+            } catch (CommandException e) {
+                return Protocol.Response.error(1, e.getMessage());
+            }
+        }
+        return s.response();
+    }
+
+    private void save(StateDocument next) throws IOException {
+        synchronized (saving) { // the control thread and a SIGHUP reload on the loop share carpd.json.tmp
+            try {
+                saver.save(next);
+            } catch (IOException e) {
+                throw new IOException(store.path() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
     @Override
     public StateDocument doc() {
         return doc;
@@ -203,6 +282,10 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
 
     @Override
     public void force(String ifname, CarpState state) throws CommandException {
+        if (staging && staged != null) {
+            stagedForce.add(Map.entry(ifname, state)); // after the change it follows is saved and applied
+            return;
+        }
         try {
             execute(engine.forceState(ifname, state, clock.getAsLong()));
         } catch (IllegalStateException e) {
@@ -252,11 +335,15 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         if (next.equals(doc)) {
             return;
         }
-        try {
-            store.save(next);
-        } catch (IOException e) {
-            throw new IOException(store.path() + ": " + e.getMessage(), e);
+        if (staging) {
+            staged = next;
+            return;
         }
+        save(next);
+        apply(next);
+    }
+
+    private void apply(StateDocument next) {
         boolean arpChanged = next.sysctls().arpbalance() != doc.sysctls().arpbalance();
         doc = next;
         if (arpChanged) {
@@ -270,8 +357,10 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     // ------------------------------------------------------------------ host
 
     private void carpdevChanged(Carpdev now) {
-        execute(engine.carpdev(now, clock.getAsLong()));
+        // the capture first, then the election: the master-down timer must not run while nothing
+        // can be heard yet (opening it takes tens of ms, most of a master-down at advbase 0)
         ifaces.sync(doc, facts);
+        execute(engine.carpdev(now, clock.getAsLong()));
         for (var e : new ArrayList<>(deferred.entrySet())) {
             String dev = doc.find(e.getKey()).map(VhostConfig::carpdev).orElse(null);
             if (now.name().equals(dev)) {

@@ -110,7 +110,10 @@ public final class CarpEngine {
             vhosts.values().forEach(v -> v.timingChanged(now, out));
         }
         neighbours.want(peers(), now);
+        Set<VirtualHost> wereInit = new LinkedHashSet<>();
+        vhosts.values().stream().filter(v -> v.state() == CarpState.INIT).forEach(wereInit::add);
         reevaluate(now, out);
+        wereInit.forEach(VirtualHost::adminJoined); // `up` or a new interface: its first preempt is not damped
         return out;
     }
 
@@ -193,6 +196,7 @@ public final class CarpEngine {
                 } else if (target == CarpState.BACKUP && v.state() == CarpState.INIT) {
                     v.becomeBackup(now, why, out);
                 }
+                v.adminJoined();
             }
         }
         return out;

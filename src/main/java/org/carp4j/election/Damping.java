@@ -6,8 +6,9 @@ package org.carp4j.election;
  * {@link #HOLD} the interface is held (adverts can no longer make it MASTER: the master-down
  * timer and the administrator still can), and it is released once the penalty has decayed below
  * {@link #RELEASE}. Legitimate elections cause one or two such changes; a forged-advert flood
- * (advbase, advskew and demote are not covered by the HMAC) causes one per packet. Pure: time
- * comes in as a parameter.
+ * (advbase, advskew and demote are not covered by the HMAC) causes one per packet. A forced
+ * handover (a bow-out, an administrator's up and the preempt it leads to) is not a flap and is
+ * not counted: {@link VirtualHost} decides what counts. Pure: time comes in as a parameter.
  */
 final class Damping {
     static final long HALF_LIFE = 30 * Interval.SECOND;

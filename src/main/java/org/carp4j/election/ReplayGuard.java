@@ -13,8 +13,9 @@ package org.carp4j.election;
  *
  * <p>A peer that restarts (ucarp, FreeBSD) sends random counters again, far from its old sequence,
  * for as long as it hears nobody. It is recognised two ways: its first advert after a silence of
- * at least its own master-down (3·advbase + advskew/256 s, as last advertised; a restarted peer
- * starts as BACKUP and must time out before it sends) with a counter far from the old one; or,
+ * at least its own master-down (3·advbase + advskew/256 s, as last advertised; 3·advskew/256 s at
+ * advbase 0; a restarted peer starts as BACKUP and must time out before it sends) with a counter
+ * far from the old one; or,
  * without that silence, three consecutive adverts of a new far sequence (which replaying recent
  * captures, all just behind the current counter, cannot imitate). Either way the guard starts
  * over and waits to see the peer counting again.
@@ -92,7 +93,10 @@ final class ReplayGuard {
 
     private void learn(int advbase, int advskew) {
         if (advbase != VirtualHost.BOW_OUT || advskew != VirtualHost.BOW_OUT) {
-            peerMasterDown = Interval.DEAD_RATIO * advbase * Interval.SECOND + advskew * Interval.SKEW_UNIT;
+            // at advbase 0 the skew is the whole interval: OpenBSD's master-down is then 3 x skew/256
+            // (one interval, 3·0 + skew/256, would pass for "silence" between two ordinary adverts)
+            peerMasterDown = advbase == 0 ? Interval.masterDown(0, advskew)
+                    : Interval.DEAD_RATIO * advbase * Interval.SECOND + advskew * Interval.SKEW_UNIT;
         }
     }
 }

@@ -56,6 +56,13 @@ final class VirtualHost {
     /** When this MASTER last re-asserted against a less preferred master, or NEVER. */
     private long lastReassert = NEVER;
     private final Damping damping = new Damping();
+    /**
+     * The administrator just brought this interface into the election (up, a forced state): its
+     * first preempt is the consequence of that command, not of the LAN, so it is not damped.
+     */
+    private boolean adminGrace;
+    /** When this became MASTER because the master bowed out (255/255), or NEVER. */
+    private long bowOutTakeover = NEVER;
     /** The "less preferred master" warning: once a minute at most, however many re-asserts. */
     private final LogLimiter warnings = new LogLimiter(60 * Interval.SECOND);
     private int sendErrors;
@@ -180,6 +187,7 @@ final class VirtualHost {
             out.add(new Action.ReleaseAddresses(name(), config.addresses()));
         }
         state = CarpState.BACKUP;
+        bowOutTakeover = NEVER;
         advertDue = NEVER;
         refreshDue = NEVER;
         delayedAnnounce = 0;
@@ -192,6 +200,7 @@ final class VirtualHost {
     void becomeMaster(long now, String why, List<Action> out) {
         CarpState from = state;
         state = CarpState.MASTER;
+        bowOutTakeover = NEVER;
         masterDownDue = NEVER;
         out.add(new Action.StateChange(name(), config.vhid(), from, CarpState.MASTER, why));
         out.add(new Action.TakeAddresses(name(), config.addresses()));
@@ -212,6 +221,8 @@ final class VirtualHost {
             out.add(new Action.ReleaseAddresses(name(), config.addresses()));
         }
         state = CarpState.INIT;
+        adminGrace = false;
+        bowOutTakeover = NEVER;
         sendErrors = 0; // leaving the election (down, carpdev gone) lifts a send-error demotion
         sendSuccesses = 0;
         advertDue = NEVER;
@@ -229,6 +240,11 @@ final class VirtualHost {
             sendAdverts(BOW_OUT, BOW_OUT, out);
         }
         becomeBackup(now, why, out);
+    }
+
+    /** An administrator's command left this interface in BACKUP (see {@link #adminGrace}). */
+    void adminJoined() {
+        adminGrace = state == CarpState.BACKUP;
     }
 
     void holdInInit(boolean hold) {
@@ -291,12 +307,18 @@ final class VirtualHost {
             }
             case BACKUP -> {
                 if (segment.preempt() && local < remote && demoteRemote >= demoteLocal) {
-                    takeOver(now, "preempting a slower master", out);
+                    takeOver(now, "preempting a slower master", adminGrace, adminGrace, out);
                 } else if (demoteRemote > demoteLocal) {
-                    takeOver(now, "master is demoted", out);
+                    takeOver(now, "master is demoted", false, false, out);
+                } else if (remote == Interval.of(BOW_OUT, BOW_OUT)) {
+                    // a forced handover: never counted; it overrides a hold only when it cannot be
+                    // forged (strictauth covers 255/255, replay protection stops a captured one)
+                    if (takeOver(now, "master bowed out", true,
+                            segment.strictAuth() && segment.replayProtection(), out)) {
+                        bowOutTakeover = now;
+                    }
                 } else if (willTimeOut(remote)) {
-                    takeOver(now, remote == Interval.of(BOW_OUT, BOW_OUT)
-                            ? "master bowed out" : "master advertises slower than our timeout", out);
+                    takeOver(now, "master advertises slower than our timeout", false, false, out);
                 } else {
                     masterDownDue = now + masterDown();
                 }
@@ -307,23 +329,40 @@ final class VirtualHost {
         }
     }
 
-    /** An advert makes this MASTER step down: always allowed, but it counts towards damping. */
+    /**
+     * An advert makes this MASTER step down: always allowed, and it counts towards damping unless
+     * it ends a forced handover: the master that bowed out came back (an administrator's `up`
+     * and preempt). That peer was silent for at least one of our intervals, because as a returning
+     * BACKUP it preempts only on one of our periodic adverts; a master that never left (a forged
+     * bow-out) answers our takeover advert at once, or within its own interval, which is shorter.
+     */
     private void stepDown(long now, String why, List<Action> out) {
+        boolean handoverEnds = bowOutTakeover != NEVER && now - bowOutTakeover >= interval();
+        adminGrace = false;
         becomeBackup(now, why, out);
-        damp(now, out);
+        if (!handoverEnds) {
+            damp(now, out);
+        }
     }
 
     /**
      * An advert would make this BACKUP take over: not while the interface is held for flapping
-     * (its master-down timer still runs, so a master that really went away is still replaced).
+     * (its master-down timer still runs, so a master that really went away is still replaced),
+     * unless overrideHold. A forced takeover (free) does not count towards damping.
+     *
+     * @return whether it took over
      */
-    private void takeOver(long now, String why, List<Action> out) {
+    private boolean takeOver(long now, String why, boolean free, boolean overrideHold, List<Action> out) {
         releaseIfCalm(now, out);
-        if (damping.held()) {
-            return;
+        if (damping.held() && !overrideHold) {
+            return false;
         }
+        adminGrace = false;
         becomeMaster(now, why, out);
-        damp(now, out);
+        if (!free) {
+            damp(now, out);
+        }
+        return true;
     }
 
     private void damp(long now, List<Action> out) {
@@ -412,7 +451,9 @@ final class VirtualHost {
         long c;
         if (segment.replayProtection()) {
             // never go backwards (a guarding peer would drop us), but still follow a peer ahead
-            c = sentAny ? lastSent + 1 : segment.random().nextLong();
+            // a first advert follows a peer already heard (PROTOCOL.md §0): a random one would put
+            // the peer, which follows us, on a new sequence its own guarding peer takes for a replay
+            c = sentAny ? lastSent + 1 : heardPeer ? counter + 1 : segment.random().nextLong();
             if (heardPeer && counter + 1 - c > 0) {
                 c = counter + 1;
             }

@@ -50,6 +50,8 @@ class BashCompletionTest {
         "'carpconfig carp0 state m'|'master'",
         "'carpconfig carp0 adv'|'advbase advskew'",
         "'carpconfig carp0 vhid '|''",
+        "'carpconfig carp0 advbase '|'0 1'",
+        "'carpconfig carp0 advbase 0 advskew '|''",
         "'carpconfig carp0 carpp'|'carppeer'",
         "'carpconfig carp0 -carp'|'-carpdev -carppeer'",
         "'carpconfig carp0 carppeer '|''",

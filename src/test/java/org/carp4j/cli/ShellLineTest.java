@@ -43,6 +43,7 @@ class ShellLineTest {
         assertEquals(List.of("carp0", "carp1", "-a", "-l", "-g"), c.candidates(List.of("ifconfig")));
         assertEquals(List.of("init", "backup", "master"), c.candidates(List.of("carpconfig", "carp0", "state")));
         assertTrue(c.candidates(List.of("carpconfig", "carp0")).contains("advskew"));
+        assertEquals(List.of("0", "1"), c.candidates(List.of("carpconfig", "carp0", "advbase")));
         assertTrue(c.candidates(List.of("sysctl")).contains("net.inet.carp.preempt"));
         assertEquals(List.of(), c.candidates(List.of("carpconfig", "carp0", "vhid")));
     }

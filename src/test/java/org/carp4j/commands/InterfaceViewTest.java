@@ -32,6 +32,16 @@ class InterfaceViewTest {
         assertEquals("224.0.0.18", new InterfaceView(handbook, CarpState.MASTER, 0).json().get("carppeer"));
     }
 
+    /** advbase 0 is shown as OpenBSD shows it; --json carries the two numbers as they are. */
+    @Test
+    void advbaseZero() {
+        VhostConfig sub = handbook.withAdvbase(0).withAdvskew(8);
+        assertEquals("\tcarp: MASTER carpdev em0 vhid 1 advbase 0 advskew 8",
+                new InterfaceView(sub, CarpState.MASTER, 0).text().lines().skip(1).findFirst().orElseThrow());
+        assertEquals(0, new InterfaceView(sub, CarpState.MASTER, 0).json().get("advbase"));
+        assertEquals(8, new InterfaceView(sub, CarpState.MASTER, 0).json().get("advskew"));
+    }
+
     @Test
     void flagsTellTheTruth() {
         assertEquals("flags=8802<BROADCAST,SIMPLEX,MULTICAST>",

@@ -39,6 +39,45 @@ class DaemonLoopTest {
         }
     }
 
+    /**
+     * A command's fsync runs on the control thread, not the loop: while the save hangs (a slow
+     * disk) the master keeps advertising, and once it is on disk the change is applied and answered.
+     */
+    @Test
+    void aSlowSaveDelaysNoAdvertAndTheChangeFollowsIt() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            h.master();
+            java.util.concurrent.CountDownLatch disk = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicBoolean saving = new java.util.concurrent.atomic.AtomicBoolean();
+            h.daemon.saver = next -> {
+                saving.set(true);
+                try {
+                    disk.await(); // the fsync that takes its time
+                } catch (InterruptedException e) {
+                    throw new java.io.IOException(e);
+                }
+                new org.carp4j.config.StateFile(h.dir).save(next);
+            };
+            ControlGate gate = new ControlGate(h.loop, h.daemon, h.host, h.worker);
+            java.util.concurrent.CompletableFuture<Protocol.Response> answer = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> gate.serve(new Protocol.Request("t", "carpconfig", List.of("carp0", "advskew", "7"))));
+            DaemonHarness.await("the save under way", saving::get);
+            int before = h.events().size();
+            DaemonHarness.await("two adverts while the save hangs",
+                    () -> h.events().subList(before, h.events().size()).stream()
+                            .filter(e -> e.equals("advert skew=0")).count() >= 2);
+            assertFalse(answer.isDone(), "no answer before the change is on disk");
+            assertEquals(0, h.onLoopGet(() -> h.daemon.doc().find("carp0").orElseThrow().advskew()),
+                    "not applied before it is saved");
+
+            disk.countDown();
+            assertEquals(0, answer.get(10, java.util.concurrent.TimeUnit.SECONDS).exit());
+            assertEquals(7, h.onLoopGet(() -> h.daemon.doc().find("carp0").orElseThrow().advskew()));
+            DaemonHarness.await("adverts with the new skew", () -> h.events().contains("advert skew=7"));
+            assertTrue(java.nio.file.Files.readString(h.dir.resolve("carpd.json")).contains("\"advskew\" : 7"));
+        }
+    }
+
     @Test
     void aCarpInterfaceDeletedBehindCarpdsBackIsShownInitThenRecreatedWithItsAddress() throws Exception {
         try (DaemonHarness h = new DaemonHarness()) {

@@ -95,6 +95,49 @@ class EventLoopTest {
         }
     }
 
+    /**
+     * A master-down timer falls due while the loop is busy (a pause of tens of ms, a whole
+     * master-down at advbase 0) and an advert was captured before the deadline: the advert runs
+     * first, so it can reset the timer; a frame captured after the deadline waits its turn.
+     */
+    @Test
+    void aFrameCapturedBeforeADueTimerRunsFirst() throws Exception {
+        java.util.List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        AtomicLong due = new AtomicLong(deadline);
+        EventLoop loop = new EventLoop(System::nanoTime, new EventLoop.Timers() {
+            @Override
+            public long nextDeadline() {
+                return due.get();
+            }
+
+            @Override
+            public void fire(long now) {
+                order.add("master-down");
+                due.set(Long.MAX_VALUE);
+            }
+        }, log);
+        CountDownLatch busy = new CountDownLatch(1);
+        loop.start();
+        try {
+            loop.post(() -> {
+                try {
+                    busy.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            loop.offer(() -> order.add("advert"));
+            DaemonHarness.await("past the deadline", () -> System.nanoTime() > deadline);
+            loop.offer(() -> order.add("late frame"));
+            busy.countDown();
+            DaemonHarness.await("all three", () -> order.size() == 3);
+            assertEquals(java.util.List.of("advert", "master-down", "late frame"), order);
+        } finally {
+            loop.stop();
+        }
+    }
+
     @Test
     void theStopRunsAheadOfEverythingQueued() throws Exception {
         EventLoop loop = new EventLoop(System::nanoTime, new Ticker(), log, 8);
