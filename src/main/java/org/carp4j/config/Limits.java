@@ -14,12 +14,15 @@ import java.util.Map;
  */
 public final class Limits {
     public static final int VHID_MAX = 255;
-    public static final int ADVBASE_MIN = 1;
+    /** OpenBSD accepts advbase 0: the interval is then advskew/256 s alone (sub-second adverts). */
+    public static final int ADVBASE_MIN = 0;
     public static final int ADVBASE_MAX = 255;
     /** 255 is reserved for the bow-out advert. */
     public static final int ADVSKEW_MAX = 254;
     public static final int PASS_MAX_BYTES = 19;
     public static final int DEMOTE_MAX = 255;
+    /** advbase 0 advskew 0 would be an interval of 0 (PROTOCOL.md §0 refuses it). */
+    public static final String ZERO_INTERVAL = "advbase 0 with advskew 0: no interval (advbase 0 needs advskew 1 to 254)";
     public static final String NAME_PATTERN = "carp[0-9]{1,4}";
 
     private Limits() {
@@ -79,6 +82,9 @@ public final class Limits {
             }
             if (c.advskew() < 0 || c.advskew() > ADVSKEW_MAX) {
                 p.add(at + ".advskew: " + c.advskew() + " out of range 0.." + ADVSKEW_MAX);
+            }
+            if (c.advbase() == 0 && c.advskew() == 0) {
+                p.add(at + ".advskew: " + ZERO_INTERVAL);
             }
             if (c.password().getBytes(StandardCharsets.UTF_8).length > PASS_MAX_BYTES) {
                 p.add(at + ".pass: longer than " + PASS_MAX_BYTES + " characters");

@@ -101,7 +101,10 @@ class IfconfigTest {
         "vhid 0                        | vhid 0: too small",
         "vhid x                        | vhid x: invalid",
         "vhid                          | vhid: missing argument",
-        "advbase 0                     | advbase 0: too small",
+        "advbase -1                    | advbase -1: too small",
+        "advbase 0                     | advbase 0 with advskew 0: no interval (advbase 0 needs advskew 1 to 254)",
+        "advskew 0 advbase 0           | advbase 0 with advskew 0: no interval (advbase 0 needs advskew 1 to 254)",
+        "advbase 0 advskew 8 advskew 0 | advbase 0 with advskew 0: no interval (advbase 0 needs advskew 1 to 254)",
         "advbase 256                   | advbase 256: too large",
         "advskew 255                   | advskew 255: too large",
         "pass abcdefghijklmnopqrst     | pass: longer than 19 characters",
@@ -139,6 +142,28 @@ class IfconfigTest {
                 .orElseThrow().peer());
         assertEquals(c.withAdvskew(5), ifconfig.parse(d, "carp0", List.of("advskew", "5")).next().find("carp0")
                 .orElseThrow(), "other keywords keep the peer");
+    }
+
+    /** OpenBSD's advbase 0: sub-second adverts every advskew/256 s, in either word order. */
+    @Test
+    void advbaseZeroWithASkew() throws Exception {
+        VhostConfig c = apply("vhid 1 advbase 0 advskew 8 10.0.0.1/24");
+        assertEquals(0, c.advbase());
+        assertEquals(8, c.advskew());
+        assertEquals(c, apply("vhid 1 advskew 8 advbase 0 10.0.0.1/24"));
+        assertEquals(254, apply("advbase 0 advskew 254").advskew());
+    }
+
+    /** A later command cannot take the skew of an advbase-0 interface to 0 (nor advbase to 0 at skew 0). */
+    @Test
+    void advbaseZeroRefusesSkewZeroLater() throws Exception {
+        StateDocument d = ifconfig.parse(created, "carp0", List.of("vhid", "1", "advbase", "0", "advskew", "8")).next();
+        String zero = "advbase 0 with advskew 0: no interval (advbase 0 needs advskew 1 to 254)";
+        assertEquals(zero, error(d, "carp0", "advskew 0"));
+        StateDocument one = ifconfig.parse(created, "carp0", List.of("vhid", "1")).next();
+        assertEquals(zero, error(one, "carp0", "advbase 0"));
+        assertEquals(1, ifconfig.parse(d, "carp0", List.of("advskew", "0", "advbase", "1")).next()
+                .find("carp0").orElseThrow().advbase());
     }
 
     @Test

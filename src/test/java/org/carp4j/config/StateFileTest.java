@@ -71,6 +71,21 @@ class StateFileTest {
                 e.problems());
     }
 
+    /** advbase 0 is OpenBSD's sub-second mode; only advskew 0 with it (no interval at all) is refused. */
+    @Test
+    void advbaseZeroNeedsASkew(@TempDir Path dir) throws Exception {
+        StateFile f = new StateFile(dir);
+        StateDocument sub = doc.with(doc.interfaces().get(0).withAdvbase(0).withAdvskew(8));
+        f.save(sub);
+        assertEquals(sub, f.load());
+        String json = """
+                {"version": 1, "interfaces": [ {"name": "carp0", "vhid": 1, "advbase": 0, "advskew": 0} ] }""";
+        var e = assertThrows(StateFile.InvalidStateException.class,
+                () -> StateFile.parse(Path.of("x.json"), json.getBytes()));
+        assertEquals(List.of("interfaces[0].advskew: advbase 0 with advskew 0: no interval (advbase 0 needs advskew 1 to 254)"),
+                e.problems());
+    }
+
     @Test
     void carppeerIsSavedOnlyWhenSetAndChecked(@TempDir Path dir) throws Exception {
         StateFile f = new StateFile(dir);
