@@ -14,12 +14,13 @@ final class Daemons {
     }
 
     /**
-     * bin/carpd in h with extra JVM options (CARPD_JAVA_OPTS), logging to its own file; ready when
+     * bin/carpd in h with extra JVM options (CARPD_JAVA_OPTS) and a nice value, logging to its own file; ready when
      * it listens. The lab's teardown kills whatever is left in its namespaces.
      */
-    static Process carpd(Lab lab, Lab.Host h, String javaOpts, Path log) throws IOException {
-        Process p = new ProcessBuilder("ip", "netns", "exec", h.ns, "env", "CARPD_JAVA_OPTS=" + javaOpts,
-                Lab.ROOT.resolve("bin/carpd").toString(), "--state-dir", h.stateDir.toString())
+    static Process carpd(Lab lab, Lab.Host h, String javaOpts, int nice, Path log) throws IOException {
+        // nice(1) before the JVM starts, as systemd's Nice= does: every thread inherits it
+        Process p = new ProcessBuilder("ip", "netns", "exec", h.ns, "nice", "-n", Integer.toString(nice), "env",
+                "CARPD_JAVA_OPTS=" + javaOpts, Lab.ROOT.resolve("bin/carpd").toString(), "--state-dir", h.stateDir.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!Lab.await(Duration.ofSeconds(30), () -> !p.isAlive() || read(log).contains("event=control")) || !p.isAlive()) {
             throw new IllegalStateException("carpd did not start in " + h.name() + ": " + read(log));
@@ -57,6 +58,13 @@ final class Daemons {
                 "-r", dir.resolve("keepalived-vrrp-" + h.name() + ".pid").toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(keepalivedLog(lab, h).toFile())).start();
+    }
+
+    /** The Nice= of etc/systemd/carpd.service (0 without one): how carpd runs when installed. */
+    static int unitNice() throws IOException {
+        return Files.readAllLines(Lab.ROOT.resolve("etc/systemd/carpd.service")).stream()
+                .filter(l -> l.startsWith("Nice=")).map(l -> Integer.parseInt(l.substring(5).trim()))
+                .findFirst().orElse(0);
     }
 
     static Path keepalivedLog(Lab lab, Lab.Host h) {

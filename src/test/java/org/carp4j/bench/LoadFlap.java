@@ -15,8 +15,9 @@ import org.carp4j.lab.Lab;
  * with both cores kept busy by a CPU hog in each node and 10k/s forged adverts for the master's
  * vhid. Counts transitions, the master's advert jitter from a capture, and the daemons' GC and
  * safepoint pauses from -Xlog:gc*,safepoint (passed through CARPD_JAVA_OPTS).
+ * carpd runs at the Nice= of its systemd unit, as installed; the hogs at 0.
  * Environment: BENCH_LOADFLAP_SECONDS (600), BENCH_LOADFLAP_JAVA_OPTS (JVM flags to try on top of
- * the launcher's, for tuning).
+ * the launcher's, for tuning), BENCH_LOADFLAP_NICE (instead of the unit's Nice=).
  */
 final class LoadFlap {
     private static final int RATE = 10_000;
@@ -31,7 +32,9 @@ final class LoadFlap {
     void run() throws Exception {
         int seconds = Integer.parseInt(System.getenv().getOrDefault("BENCH_LOADFLAP_SECONDS", "600"));
         String extra = System.getenv().getOrDefault("BENCH_LOADFLAP_JAVA_OPTS", "").trim();
-        String flags = extra.isEmpty() ? "launcher's JVM flags" : "launcher's JVM flags + " + extra;
+        String niceEnv = System.getenv("BENCH_LOADFLAP_NICE");
+        int nice = niceEnv != null ? Integer.parseInt(niceEnv) : Daemons.unitNice();
+        String flags = (extra.isEmpty() ? "launcher's JVM flags" : "launcher's JVM flags + " + extra) + ", carpd at nice " + nice;
         try (Lab lab = Lab.create(3, false)) {
             List<Path> jvmLogs = new ArrayList<>();
             List<Path> logs = new ArrayList<>();
@@ -39,7 +42,7 @@ final class LoadFlap {
                 Lab.Host h = lab.h(i);
                 Path jvm = lab.dir().resolve("jvm-" + h.name() + ".log");
                 Path log = lab.dir().resolve("carpd-" + h.name() + ".log");
-                Daemons.carpd(lab, h, "-Xlog:gc*,safepoint:file=" + jvm + " " + extra, log);
+                Daemons.carpd(lab, h, "-Xlog:gc*,safepoint:file=" + jvm + " " + extra, nice, log);
                 h.carpconfig("carp0", "create", "vhid", "1", "pass", "pw", "carpdev", "em0", "advbase", "0",
                         "advskew", i == 1 ? "8" : "12", Bench.VIP + "/24");
                 if (!Lab.eventually(Duration.ofSeconds(15), () -> h.n == 1 ? h.holds(Bench.VIP)

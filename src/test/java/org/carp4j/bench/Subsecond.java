@@ -97,7 +97,7 @@ final class Subsecond {
         }
         String what = "sub-second failover: cable cut -> VIP up on the backup (ms, min/median/p95/max; kernel times)";
         bench.row(what, s.label(), Stats.summary(fromCut), String.format(
-                "%d runs (no preempt, roles alternate), cut at a random phase; median to the better / worse node %.0f / %.0f"
+                "%d runs (no preempt, roles alternate), cut at a random phase; median to h1 / to h2 (h1 has the better advskew or priority) %.0f / %.0f"
                         + "; both held the VIP: %d runs (isolated old master kept it), %d runs after the heal%s",
                 runs, Stats.percentile(toBetter, 50), Stats.percentile(toWorse, 50), keptWhileCut, bothAfterHeal,
                 lost > 0 ? "; NO TAKEOVER in " + lost + " runs" : ""));
