@@ -36,6 +36,9 @@ public final class Bench {
                 case "latency" -> b.latency();
                 case "scale" -> b.scale();
                 case "flood" -> b.flood();
+                case "subsecond" -> new Subsecond(b).run();
+                case "loadflap" -> new LoadFlap(b).run();
+                case "memory" -> new Memory(b).run();
                 default -> throw new IllegalArgumentException("unknown benchmark " + w);
             }
         }
@@ -43,7 +46,7 @@ public final class Bench {
         System.exit(0);
     }
 
-    private void row(String what, String impl, String figure, String note) {
+    void row(String what, String impl, String figure, String note) {
         String r = String.format("| %s | %s | %s | %s |", what, impl, figure, note);
         table.add(r);
         System.out.println(r);

@@ -44,6 +44,15 @@ class SystemdUnitTest {
         assertEquals("5s", s.get("WatchdogSec"));
     }
 
+    /** advbase 0 leaves 94 to 141 ms before a peer takes over: a busy host must not starve carpd. */
+    @Test
+    void carpdRunsAboveOrdinaryLoadButNotRealtime() throws Exception {
+        Map<String, String> s = service();
+        assertEquals("-10", s.get("Nice"));
+        assertTrue(!s.containsKey("CPUSchedulingPolicy"), "no realtime policy for a JVM");
+        assertEquals("yes", s.get("RestrictRealtime"));
+    }
+
     @Test
     void sandboxedToWhatARootNetworkDaemonNeeds() throws Exception {
         Map<String, String> s = service();
