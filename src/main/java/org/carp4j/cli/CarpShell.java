@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.carp4j.control.ControlClient;
+import org.carp4j.commands.Help;
+import org.carp4j.commands.Suggest;
 import org.carp4j.control.Protocol;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
@@ -31,19 +33,7 @@ import picocli.CommandLine.Option;
 @Command(name = "carpsh", mixinStandardHelpOptions = true, version = "carpsh 0.1.0",
         description = "Interactive shell for carpconfig and carpsysctl; reads a script from standard input when it is not a terminal.")
 public final class CarpShell implements Callable<Integer> {
-    static final String HELP = """
-            carpconfig carpN create | destroy | up | down
-            carpconfig carpN vhid N pass P carpdev IF advbase N advskew N ADDRESS MASK
-            carpconfig carpN pass -                         (asks for the password; history keeps pass ***)
-            carpconfig carpN carppeer A | -carppeer          (unicast adverts, for networks without multicast)
-            carpconfig carpN state init|backup|master       carpconfig -a | -l | carpN [--json]
-            carpconfig -g carp [carpdemote N | -carpdemote N]
-            carpsysctl [-w] net.inet.carp.NAME[=VALUE]       carpsysctl -a
-            status      show every carp interface (carpconfig -a)
-            ifconfig and sysctl are the same commands; a leading "# " prompt is ignored,
-            a line ending in \\ continues on the next, "#text" is a comment.
-            exit, quit, or end of input to leave.
-            """;
+    static final String HELP = Help.shell();
 
     @Option(names = {"-c"}, paramLabel = "LINE", description = "Run one line and exit.")
     String oneLine;
@@ -167,11 +157,11 @@ public final class CarpShell implements Callable<Integer> {
                 yield 0;
             }
             case "status" -> Remote.run("carpconfig", "carpconfig", List.of("-a"), out, err, client, passwords, ASK);
-            case "carpconfig" -> Remote.run("carpconfig", "carpconfig", c.args().isEmpty() ? List.of("-a") : c.args(),
-                    out, err, client, passwords, ASK);
+            case "carpconfig" -> Remote.run("carpconfig", "carpconfig", c.args(), out, err, client, passwords, ASK);
             case "carpsysctl" -> Remote.run("carpsysctl", "carpsysctl", c.args(), out, err, client, passwords, ASK);
             default -> {
-                err.println("carpsh: " + c.program() + ": unknown command (try help)");
+                err.println("carpsh: " + c.program() + ": unknown command" + Suggest.closest(c.program(),
+                        ShellLine.COMMANDS).map(k -> ", did you mean " + k + "?").orElse(" (try help)"));
                 yield 127;
             }
         };

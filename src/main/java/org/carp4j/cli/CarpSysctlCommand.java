@@ -1,33 +1,22 @@
 package org.carp4j.cli;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import org.carp4j.commands.Help;
 
-/** carpsysctl(8): sysctl for net.inet.carp, e.g. `carpsysctl -w net.inet.carp.preempt=1`. */
-@Command(name = "carpsysctl", mixinStandardHelpOptions = true, version = "carpsysctl 0.1.0",
-        description = {"Read and set the net.inet.carp variables the way sysctl(8) does.", "",
-            "  carpsysctl [-n] name ...         read (a prefix lists the subtree)",
-            "  carpsysctl [-w] name=value ...   write; prints name: old -> new",
-            "  carpsysctl -a                    list everything, with the receive counters",
-            "Names: allow, preempt, log, arpbalance, replay, and read-only stats.*; the net.inet.carp. prefix is optional."})
-public final class CarpSysctlCommand implements Callable<Integer> {
-    @Parameters(arity = "0..*", paramLabel = "NAME[=VALUE]")
-    List<String> words = new ArrayList<>();
+/**
+ * carpsysctl(8): sysctl for net.inet.carp, e.g. `carpsysctl -w net.inet.carp.preempt=1`. carpd parses
+ * the words; --help is written from the sysctl table.
+ */
+public final class CarpSysctlCommand {
+    static final String VERSION = "carpsysctl 0.1.0";
 
-    public static void main(String[] args) {
-        if (!Remote.wantsHelp(args)) {
-            System.exit(Remote.run("carpsysctl", "carpsysctl", List.of(args), System.out, System.err));
-        }
-        CommandLine cl = new CommandLine(new CarpSysctlCommand()).setUnmatchedOptionsArePositionalParams(true);
-        System.exit(cl.execute(args));
+    private CarpSysctlCommand() {
     }
 
-    @Override
-    public Integer call() {
-        return Remote.run("carpsysctl", "carpsysctl", words, System.out, System.err);
+    public static void main(String[] args) {
+        if (Remote.help(args, Help.carpsysctl(), VERSION, System.out)) {
+            System.exit(0);
+        }
+        System.exit(Remote.run("carpsysctl", "carpsysctl", List.of(args), System.out, System.err));
     }
 }

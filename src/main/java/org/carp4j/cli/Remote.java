@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
 import org.carp4j.control.ControlClient;
+import org.carp4j.control.ExitCode;
 import org.carp4j.control.Protocol;
 
 /** Sends one command line to carpd and prints its answer the way the BSD tool would. */
@@ -12,14 +13,23 @@ final class Remote {
     private Remote() {
     }
 
-    /** Only --help and --version need picocli; everything else goes straight to carpd. */
-    static boolean wantsHelp(String[] args) {
-        for (String a : args) {
-            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
-                return true;
+    /**
+     * --help (-h) and --version (-V) as the first word are answered here; anywhere else they are
+     * words for carpd (a passphrase may be "-h").
+     */
+    static boolean help(String[] args, String help, String version, PrintStream out) {
+        if (args.length == 0) {
+            return false;
+        }
+        switch (args[0]) {
+            case "-h", "--help" -> out.print(help);
+            case "-V", "--version" -> out.println(version);
+            default -> {
+                return false;
             }
         }
-        return false;
+        out.flush();
+        return true;
     }
 
     static int run(String program, String op, List<String> args, PrintStream out, PrintStream err) {
@@ -36,10 +46,10 @@ final class Remote {
                 words = Passwords.fill(args, placeholders, passwords);
             } catch (Passwords.Missing e) {
                 err.println(program + ": " + e.getMessage());
-                return 1;
+                return ExitCode.REFUSED;
             } catch (IOException e) {
                 err.println(program + ": cannot read the password: " + e.getMessage());
-                return 74;
+                return ExitCode.IOERR;
             }
         }
         Protocol.Response r = client.call(op, words);

@@ -14,7 +14,8 @@ import java.util.Map;
  */
 public final class Limits {
     public static final int VHID_MAX = 255;
-    public static final int ADVBASE_MIN = 1;
+    /** OpenBSD: advbase 0 is allowed when advskew gives the interval (1..254 / 256 s). */
+    public static final int ADVBASE_MIN = 0;
     public static final int ADVBASE_MAX = 255;
     /** 255 is reserved for the bow-out advert. */
     public static final int ADVSKEW_MAX = 254;
@@ -42,10 +43,13 @@ public final class Limits {
         return null;
     }
 
+    /** Short name to {min, max}, from {@link SysctlVar}. */
     public static Map<String, int[]> sysctlRanges() {
-        return Map.of("allow", new int[] {0, 1}, "preempt", new int[] {0, 1}, "log", new int[] {0, 2},
-                "arpbalance", new int[] {0, 1}, "replay", new int[] {0, 1},
-                "garprefresh", new int[] {0, 3600}, "strictauth", new int[] {0, 1});
+        Map<String, int[]> m = new java.util.LinkedHashMap<>();
+        for (SysctlVar v : SysctlVar.values()) {
+            m.put(v.shortName(), new int[] {v.min(), v.max()});
+        }
+        return m;
     }
 
     /** Every problem of a whole document, each prefixed with where it is ("interfaces[0].vhid"). */
@@ -79,6 +83,8 @@ public final class Limits {
             }
             if (c.advskew() < 0 || c.advskew() > ADVSKEW_MAX) {
                 p.add(at + ".advskew: " + c.advskew() + " out of range 0.." + ADVSKEW_MAX);
+            } else if (c.advbase() == 0 && c.advskew() == 0) {
+                p.add(at + ".advskew: advbase 0 needs advskew 1.." + ADVSKEW_MAX + " (the interval would be 0)");
             }
             if (c.password().getBytes(StandardCharsets.UTF_8).length > PASS_MAX_BYTES) {
                 p.add(at + ".pass: longer than " + PASS_MAX_BYTES + " characters");

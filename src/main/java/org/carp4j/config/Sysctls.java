@@ -14,10 +14,11 @@ import java.util.List;
  * @param strictauth 1: the HMAC also covers advbase, advskew and demote (carp4j-only groups)
  */
 public record Sysctls(int allow, int preempt, int log, int arpbalance, int replay, int garprefresh, int strictauth) {
-    public static final Sysctls DEFAULTS = new Sysctls(1, 0, 0, 0, 0, 0, 0);
+    public static final Sysctls DEFAULTS = new Sysctls(SysctlVar.ALLOW.defaultValue(), SysctlVar.PREEMPT.defaultValue(),
+            SysctlVar.LOG.defaultValue(), SysctlVar.ARPBALANCE.defaultValue(), SysctlVar.REPLAY.defaultValue(),
+            SysctlVar.GARPREFRESH.defaultValue(), SysctlVar.STRICTAUTH.defaultValue());
     /** The names under net.inet.carp, in the order sysctl -a and the state file list them. */
-    public static final List<String> NAMES = List.of("allow", "preempt", "log", "arpbalance", "replay", "garprefresh",
-            "strictauth");
+    public static final List<String> NAMES = SysctlVar.shortNames();
 
     public Sysctls(int allow, int preempt, int log, int arpbalance) {
         this(allow, preempt, log, arpbalance, 0, 0, 0);

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
+import org.carp4j.commands.CarpconfigLine;
 import org.carp4j.commands.CommandException;
 import org.carp4j.commands.HostInterface;
 import org.carp4j.config.StateDocument;
@@ -124,7 +125,7 @@ class RequestsTest {
         assertEquals(new Protocol.Response(1, "", "vhid 256: too large"), carpconfig("carp0 vhid 256"));
         assertEquals(new Protocol.Response(1, "", "carp: invalid carp demotion: too large"),
                 carpconfig("-g carp carpdemote 200"));
-        assertEquals(new Protocol.Response(1, "", "illegal option -- x"), carpconfig("-x"));
+        assertEquals(new Protocol.Response(1, "", "illegal option -- x\n" + CarpconfigLine.USAGE), carpconfig("-x"));
         assertEquals(2, requests.handle(new Protocol.Request("t", "reboot", List.of())).exit());
         assertSame(before, daemon.doc);
     }
