@@ -27,7 +27,7 @@ public final class Help {
             b.append(f.helpLine()).append('\n');
         }
         for (Flag.GroupWord g : Flag.GroupWord.values()) {
-            b.append(String.format("  -g carp %-17s %s (0..%d)%n", g.word() + " [n]", g.help(), Flag.GroupWord.MAX));
+            b.append(String.format("  %-26s %s (0..%d)%n", "-g carp " + g.word() + " [n]", g.help(), Flag.GroupWord.MAX));
         }
         return b.toString();
     }

@@ -20,7 +20,7 @@ public enum Keyword {
     VHID("vhid", Arg.number("n", 1, Limits.VHID_MAX), Role.SETTING, "virtual host id, unique per carpdev",
             (c, v) -> c.withVhid((Integer) v)),
     ADVBASE("advbase", Arg.number("n", Limits.ADVBASE_MIN, Limits.ADVBASE_MAX), Role.SETTING,
-            "seconds between advertisements (0 needs advskew 1..254)", (c, v) -> c.withAdvbase((Integer) v)),
+            "seconds between advertisements; 0 needs advskew 1..254", (c, v) -> c.withAdvbase((Integer) v)),
     ADVSKEW("advskew", Arg.number("n", 0, Limits.ADVSKEW_MAX), Role.SETTING,
             "skew in 1/256 s added to advbase; higher is less preferred", (c, v) -> c.withAdvskew((Integer) v)),
     PASS("pass", Arg.of(Arg.Kind.TEXT, "passphrase"), Role.SETTING,
