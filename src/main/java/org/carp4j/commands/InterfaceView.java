@@ -54,10 +54,11 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
     public String text() {
         StringBuilder b = new StringBuilder();
         b.append(config.name()).append(": ").append(flagsText()).append(" mtu 1500\n");
-        if (config.vhid() > 0) {
+        {
+            // also without a vhid ("vhid none"): an interface that is in no election says so
             b.append("\tcarp: ").append(state).append(" carpdev ")
                     .append(config.carpdev() == null ? "none" : config.carpdev())
-                    .append(" vhid ").append(config.vhid())
+                    .append(" vhid ").append(config.vhid() == 0 ? "none" : Integer.toString(config.vhid()))
                     .append(" advbase ").append(config.advbase())
                     .append(" advskew ").append(config.advskew());
             if (config.peer() != null) {

@@ -45,8 +45,10 @@ class InterfaceViewTest {
         VhostConfig v6 = handbook.withAddresses(List.of(VipAddress.parse("2001:db8::1/64")));
         assertEquals("\tinet6 2001:db8::1 prefixlen 64\n",
                 new InterfaceView(v6, CarpState.MASTER, 0).text().lines().skip(2).findFirst().orElseThrow() + "\n");
-        assertEquals("carp1: flags=8803<UP,BROADCAST,SIMPLEX,MULTICAST> mtu 1500\n",
-                new InterfaceView(VhostConfig.created("carp1"), CarpState.INIT, 0).text());
+        assertEquals("carp1: flags=8803<UP,BROADCAST,SIMPLEX,MULTICAST> mtu 1500\n"
+                + "\tcarp: INIT carpdev none vhid none advbase 1 advskew 0\n",
+                new InterfaceView(VhostConfig.created("carp1"), CarpState.INIT, 0).text(),
+                "an interface in no election says so");
     }
 
     @Test
