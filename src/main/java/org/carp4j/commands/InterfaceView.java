@@ -77,20 +77,42 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
         return b.toString();
     }
 
-    /** The --json form for scripts and monitoring. */
+    /** The flag names, as the display lists them between the angle brackets. */
+    public List<String> flagNames() {
+        String t = flagsText();
+        return List.of(t.substring(t.indexOf('<') + 1, t.length() - 1).split(","));
+    }
+
+    /**
+     * The --json form for scripts and monitoring; a stable schema, documented in carpconfig(8):
+     * structured values only (flags as a list, addresses as objects), null where the display says none.
+     */
     public Map<String, Object> json() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", config.name());
-        m.put("flags", flagsText());
+        m.put("flags", flagNames());
         m.put("up", config.up());
         m.put("state", state.name());
-        m.put("vhid", config.vhid());
+        m.put("vhid", config.vhid() == 0 ? null : config.vhid());
         m.put("carpdev", config.carpdev());
         m.put("advbase", config.advbase());
         m.put("advskew", config.advskew());
         m.put("carppeer", (config.peer() == null ? VhostConfig.GROUP_V4 : config.peer()).getHostAddress());
         m.put("demote", demote);
-        m.put("addresses", config.addresses().stream().map(VipAddress::toString).toList());
+        m.put("addresses", config.addresses().stream().map(InterfaceView::address).toList());
+        return m;
+    }
+
+    private static Map<String, Object> address(VipAddress a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("family", a.isIPv4() ? "inet" : "inet6");
+        m.put("address", VipAddress.Inet.format(a.address()));
+        m.put("prefixlen", a.prefixLength());
+        m.put("cidr", a.toString());
+        if (a.isIPv4()) {
+            m.put("netmask", VipAddress.Inet.format(VipAddress.Inet.fromInt(a.netmask())));
+            m.put("broadcast", a.broadcast().getHostAddress());
+        }
         return m;
     }
 }

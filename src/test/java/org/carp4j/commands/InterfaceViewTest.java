@@ -58,4 +58,19 @@ class InterfaceViewTest {
         assertFalse(v.json().toString().contains("lanpasswd"));
         assertFalse(handbook.toString().contains("lanpasswd"));
     }
+
+    /** The JSON schema of carpconfig(8): structured values, never the display strings. */
+    @Test
+    void jsonIsStructured() throws Exception {
+        VhostConfig both = handbook.withAddresses(List.of(VipAddress.parse("10.0.0.1/24"), VipAddress.parse("2001:db8::1/64")));
+        String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+                new InterfaceView(both, CarpState.MASTER, 2).json());
+        assertEquals("{\"name\":\"carp0\",\"flags\":[\"UP\",\"BROADCAST\",\"RUNNING\",\"SIMPLEX\",\"MULTICAST\"],"
+                + "\"up\":true,\"state\":\"MASTER\",\"vhid\":1,\"carpdev\":\"em0\",\"advbase\":1,\"advskew\":100,"
+                + "\"carppeer\":\"224.0.0.18\",\"demote\":2,\"addresses\":["
+                + "{\"family\":\"inet\",\"address\":\"10.0.0.1\",\"prefixlen\":24,\"cidr\":\"10.0.0.1/24\","
+                + "\"netmask\":\"255.255.255.0\",\"broadcast\":\"10.0.0.255\"},"
+                + "{\"family\":\"inet6\",\"address\":\"2001:db8::1\",\"prefixlen\":64,\"cidr\":\"2001:db8::1/64\"}]}", json);
+        assertEquals(null, new InterfaceView(VhostConfig.created("carp1"), CarpState.INIT, 0).json().get("vhid"));
+    }
 }
