@@ -17,7 +17,7 @@ import org.carp4j.election.CarpState;
  * </pre>
  * The password is never part of a view.
  */
-public record InterfaceView(VhostConfig config, CarpState state, int demote) {
+public record InterfaceView(VhostConfig config, CarpState state, int demote, int advskewSent, String demotion) {
     static final int IFF_UP = 0x1;
     static final int IFF_BROADCAST = 0x2;
     static final int IFF_RUNNING = 0x40;
@@ -25,6 +25,11 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
     static final int IFF_MULTICAST = 0x8000;
 
     /** RUNNING is the truth of the election: set while BACKUP or MASTER, as on OpenBSD. */
+    /** Not demoted: the interface advertises its own advskew. */
+    public InterfaceView(VhostConfig config, CarpState state, int demote) {
+        this(config, state, demote, config.advskew(), null);
+    }
+
     public int flags() {
         int f = IFF_BROADCAST | IFF_SIMPLEX | IFF_MULTICAST;
         if (config.up()) {
@@ -60,9 +65,12 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
                     .append(config.carpdev() == null ? "none" : config.carpdev())
                     .append(" vhid ").append(config.vhid() == 0 ? "none" : Integer.toString(config.vhid()))
                     .append(" advbase ").append(config.advbase())
-                    .append(" advskew ").append(config.advskew());
+                    .append(" advskew ").append(advskewSent);
             if (config.peer() != null) {
                 b.append(" carppeer ").append(config.peer().getHostAddress()); // as OpenBSD: only when not the group
+            }
+            if (demotion != null) {
+                b.append(" (demoted: ").append(demotion).append("; advskew ").append(config.advskew()).append(" configured)");
             }
             b.append('\n');
         }
@@ -99,6 +107,8 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
         m.put("advskew", config.advskew());
         m.put("carppeer", (config.peer() == null ? VhostConfig.GROUP_V4 : config.peer()).getHostAddress());
         m.put("demote", demote);
+        m.put("advskew_sent", advskewSent);
+        m.put("demoted_by", demotion);
         m.put("addresses", config.addresses().stream().map(InterfaceView::address).toList());
         return m;
     }

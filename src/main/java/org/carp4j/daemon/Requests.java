@@ -39,6 +39,16 @@ final class Requests {
 
         CarpState state(String ifname);
 
+        /** The advskew the interface advertises now (240 while the host is demoted). */
+        default int advskewSent(String ifname, int configured) {
+            return configured;
+        }
+
+        /** Why the host is demoted (advskew 240 on every interface), or null. */
+        default String demotion() {
+            return null;
+        }
+
         Map<String, Long> stats();
 
         List<HostInterface> hostInterfaces() throws IOException;
@@ -170,8 +180,10 @@ final class Requests {
     }
 
     private Protocol.Response show(List<VhostConfig> list, boolean json) {
+        String demotion = target.demotion();
         List<InterfaceView> views = list.stream().map(c -> new InterfaceView(c,
-                Optional.ofNullable(target.state(c.name())).orElse(CarpState.INIT), target.doc().demote())).toList();
+                Optional.ofNullable(target.state(c.name())).orElse(CarpState.INIT), target.doc().demote(),
+                target.advskewSent(c.name(), c.advskew()), demotion)).toList();
         if (json) {
             return Protocol.Response.ok(json(views.stream().map(InterfaceView::json).toList()));
         }

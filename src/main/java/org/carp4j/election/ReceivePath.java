@@ -32,6 +32,11 @@ final class ReceivePath {
     private final ReceiveStats stats = new ReceiveStats();
     /** net.inet.carp.log=1: one line per drop reason per second; the counters count them all. */
     private final LogLimiter dropLines = new LogLimiter(Interval.SECOND);
+    /**
+     * Bad authentication at every log level, once a minute per source and vhid: a wrong password
+     * splits the brain (both MASTER), and the drop counter alone says nothing at log 0.
+     */
+    private final LogLimiter badAuthLines = new LogLimiter(60 * Interval.SECOND, 64);
 
     ReceivePath(Hosts hosts) {
         this.hosts = hosts;
@@ -48,7 +53,7 @@ final class ReceivePath {
         }
         Sysctls sysctls = hosts.sysctls();
         try {
-            Accepted a = validate(dev, frame, now);
+            Accepted a = validate(dev, frame, now, out);
             stats.accepted();
             if (sysctls.log() >= 2) {
                 out.add(new Action.Log(Action.Level.DEBUG, a.vhost().name(), a.carp().vhid(), "advert from "
@@ -58,7 +63,7 @@ final class ReceivePath {
             a.vhost().onAdvert(a.src(), a.carp(), now, out);
         } catch (DecodeException e) {
             stats.dropped(e.reason());
-            String more = sysctls.log() >= 1 ? dropLines.admit(e.reason(), now) : null;
+            String more = sysctls.log() >= 1 && e.reason() != DropReason.BAD_AUTH ? dropLines.admit(e.reason(), now) : null;
             if (more != null) {
                 out.add(new Action.Log(Action.Level.INFO, null, 0, dev + ": dropped " + e.getMessage() + more));
             }
@@ -69,7 +74,7 @@ final class ReceivePath {
     private record Accepted(VirtualHost vhost, InetAddress src, CarpHeader carp) {
     }
 
-    private Accepted validate(String dev, byte[] frame, long now) throws DecodeException {
+    private Accepted validate(String dev, byte[] frame, long now, List<Action> out) throws DecodeException {
         Sysctls sysctls = hosts.sysctls();
         if (sysctls.allow() == 0) {
             throw new DecodeException(DropReason.NOT_ALLOWED, "net.inet.carp.allow=0");
@@ -90,6 +95,13 @@ final class ReceivePath {
                     () -> "version " + h.version() + " from " + ip.src().getHostAddress());
         }
         if (!v.verify(h)) {
+            v.failedAuthentication(ip.src(), now);
+            String more = badAuthLines.admit(ip.src().getHostAddress() + "/" + h.vhid(), now);
+            if (more != null) {
+                out.add(new Action.Log(Action.Level.WARNING, v.name(), h.vhid(), "advertisement from "
+                        + ip.src().getHostAddress() + " failed authentication: check pass (and vhid, addresses) on"
+                        + " both hosts" + more));
+            }
             throw new DecodeException(DropReason.BAD_AUTH, () -> "vhid " + h.vhid() + " from "
                     + ip.src().getHostAddress() + " (check vhid, password and addresses)");
         }

@@ -67,10 +67,21 @@ class InterfaceViewTest {
                 new InterfaceView(both, CarpState.MASTER, 2).json());
         assertEquals("{\"name\":\"carp0\",\"flags\":[\"UP\",\"BROADCAST\",\"RUNNING\",\"SIMPLEX\",\"MULTICAST\"],"
                 + "\"up\":true,\"state\":\"MASTER\",\"vhid\":1,\"carpdev\":\"em0\",\"advbase\":1,\"advskew\":100,"
-                + "\"carppeer\":\"224.0.0.18\",\"demote\":2,\"addresses\":["
+                + "\"carppeer\":\"224.0.0.18\",\"demote\":2,\"advskew_sent\":100,\"demoted_by\":null,\"addresses\":["
                 + "{\"family\":\"inet\",\"address\":\"10.0.0.1\",\"prefixlen\":24,\"cidr\":\"10.0.0.1/24\","
                 + "\"netmask\":\"255.255.255.0\",\"broadcast\":\"10.0.0.255\"},"
                 + "{\"family\":\"inet6\",\"address\":\"2001:db8::1\",\"prefixlen\":64,\"cidr\":\"2001:db8::1/64\"}]}", json);
         assertEquals(null, new InterfaceView(VhostConfig.created("carp1"), CarpState.INIT, 0).json().get("vhid"));
+    }
+
+    /** A dead carpdev with preempt demotes the host: the line shows what is advertised, and why. */
+    @Test
+    void aDemotedHostSaysWhy() {
+        InterfaceView v = new InterfaceView(handbook, CarpState.BACKUP, 0, 240, "carpdev em1 link down");
+        assertEquals("\tcarp: BACKUP carpdev em0 vhid 1 advbase 1 advskew 240 (demoted: carpdev em1 link down;"
+                + " advskew 100 configured)", v.text().lines().skip(1).findFirst().orElseThrow());
+        assertEquals(240, v.json().get("advskew_sent"));
+        assertEquals(100, v.json().get("advskew"));
+        assertEquals("carpdev em1 link down", v.json().get("demoted_by"));
     }
 }
