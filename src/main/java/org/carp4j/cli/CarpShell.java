@@ -61,10 +61,20 @@ public final class CarpShell implements Callable<Integer> {
 
     /** Non-interactive: every line runs; the exit status is that of the last failing command, else 0. */
     int script(BufferedReader in) throws IOException {
+        return script(in, System.out, System.err);
+    }
+
+    int script(BufferedReader in, PrintStream out, PrintStream err) throws IOException {
         passwords = ifname -> in.readLine(); // `pass -` takes the script's next line
         int status = 0;
         StringBuilder pending = new StringBuilder();
+        int number = 0;
+        int first = 1; // the line a continued command started on
         for (String line = in.readLine(); line != null; line = in.readLine()) {
+            number++;
+            if (pending.length() == 0) {
+                first = number;
+            }
             if (ShellLine.continues(line)) {
                 pending.append(ShellLine.withoutContinuation(line)).append(' ');
                 continue;
@@ -72,7 +82,7 @@ public final class CarpShell implements Callable<Integer> {
             pending.append(line);
             String whole = pending.toString();
             pending.setLength(0);
-            int rc = execute(whole, System.out, System.err);
+            int rc = execute(whole, out, err, "carpsh: line " + first + ": ");
             if (rc == -1) {
                 break;
             }
@@ -139,17 +149,37 @@ public final class CarpShell implements Callable<Integer> {
 
     /** Runs one logical line; -1 means leave the shell. */
     int execute(String line, PrintStream out, PrintStream err) {
-        Optional<ShellLine.Command> parsed;
+        return execute(line, out, err, "");
+    }
+
+    /**
+     * Runs one logical line, each of its ";"-separated commands in turn; the status is that of the
+     * last failing one, -1 to leave the shell. where prefixes error lines ("carpsh: line 3: ").
+     */
+    int execute(String line, PrintStream out, PrintStream err, String where) {
+        List<ShellLine.Command> parsed;
         try {
-            parsed = ShellLine.parse(line);
+            parsed = ShellLine.parseAll(line);
         } catch (IllegalArgumentException e) {
-            err.println("carpsh: " + e.getMessage());
+            err.println(where.isEmpty() ? "carpsh: " + e.getMessage() : where + e.getMessage());
             return 2;
         }
-        if (parsed.isEmpty()) {
-            return 0;
+        int status = 0;
+        PrintStream errors = where.isEmpty() ? err : Prefixed.of(err, where);
+        for (ShellLine.Command c : parsed) {
+            int rc = run(c, out, errors);
+            if (rc == -1) {
+                return -1;
+            }
+            if (rc != 0) {
+                status = rc;
+            }
         }
-        ShellLine.Command c = parsed.get();
+        errors.flush();
+        return status;
+    }
+
+    private int run(ShellLine.Command c, PrintStream out, PrintStream err) {
         return switch (c.program()) {
             case "exit", "quit" -> -1;
             case "help" -> {
