@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import org.carp4j.control.ControlClient;
 import org.carp4j.commands.Help;
 import org.carp4j.commands.Suggest;
+import org.carp4j.control.ExitCode;
 import org.carp4j.control.Protocol;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
@@ -162,7 +163,7 @@ public final class CarpShell implements Callable<Integer> {
             parsed = ShellLine.parseAll(line);
         } catch (IllegalArgumentException e) {
             err.println(where.isEmpty() ? "carpsh: " + e.getMessage() : where + e.getMessage());
-            return 2;
+            return ExitCode.PROTOCOL;
         }
         int status = 0;
         PrintStream errors = where.isEmpty() ? err : Prefixed.of(err, where);
@@ -192,7 +193,7 @@ public final class CarpShell implements Callable<Integer> {
             default -> {
                 err.println("carpsh: " + c.program() + ": unknown command" + Suggest.closest(c.program(),
                         ShellLine.COMMANDS).map(k -> ", did you mean " + k + "?").orElse(" (try help)"));
-                yield 127;
+                yield ExitCode.NOT_FOUND;
             }
         };
     }

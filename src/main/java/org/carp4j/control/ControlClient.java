@@ -16,7 +16,7 @@ import java.util.List;
 /** The commands' side of the control protocol. */
 public final class ControlClient {
     /** The daemon's answer while all its connection slots are taken. */
-    public static final int BUSY = 75;
+    public static final int BUSY = ExitCode.TEMPFAIL;
     private final Path stateDir;
 
     public ControlClient(Path stateDir) {
