@@ -53,7 +53,7 @@ final class ReceivePath {
         }
         Sysctls sysctls = hosts.sysctls();
         try {
-            Accepted a = validate(dev, frame, now, out);
+            Accepted a = validate(dev, frame, now);
             stats.accepted();
             if (sysctls.log() >= 2) {
                 out.add(new Action.Log(Action.Level.DEBUG, a.vhost().name(), a.carp().vhid(), "advert from "
@@ -63,7 +63,15 @@ final class ReceivePath {
             a.vhost().onAdvert(a.src(), a.carp(), now, out);
         } catch (DecodeException e) {
             stats.dropped(e.reason());
-            String more = sysctls.log() >= 1 && e.reason() != DropReason.BAD_AUTH ? dropLines.admit(e.reason(), now) : null;
+            if (e.reason() == DropReason.BAD_AUTH) {
+                // the message names the vhid and the source: one line per pair a minute, at every level
+                String more = badAuthLines.admit(e.getMessage(), now);
+                if (more != null) {
+                    out.add(new Action.Log(Action.Level.WARNING, null, 0, dev + ": dropped " + e.getMessage() + more));
+                }
+                return out;
+            }
+            String more = sysctls.log() >= 1 ? dropLines.admit(e.reason(), now) : null;
             if (more != null) {
                 out.add(new Action.Log(Action.Level.INFO, null, 0, dev + ": dropped " + e.getMessage() + more));
             }
@@ -74,7 +82,7 @@ final class ReceivePath {
     private record Accepted(VirtualHost vhost, InetAddress src, CarpHeader carp) {
     }
 
-    private Accepted validate(String dev, byte[] frame, long now, List<Action> out) throws DecodeException {
+    private Accepted validate(String dev, byte[] frame, long now) throws DecodeException {
         Sysctls sysctls = hosts.sysctls();
         if (sysctls.allow() == 0) {
             throw new DecodeException(DropReason.NOT_ALLOWED, "net.inet.carp.allow=0");
@@ -96,12 +104,6 @@ final class ReceivePath {
         }
         if (!v.verify(h)) {
             v.failedAuthentication(ip.src(), now);
-            String more = badAuthLines.admit(ip.src().getHostAddress() + "/" + h.vhid(), now);
-            if (more != null) {
-                out.add(new Action.Log(Action.Level.WARNING, v.name(), h.vhid(), "advertisement from "
-                        + ip.src().getHostAddress() + " failed authentication: check pass (and vhid, addresses) on"
-                        + " both hosts" + more));
-            }
             throw new DecodeException(DropReason.BAD_AUTH, () -> "vhid " + h.vhid() + " from "
                     + ip.src().getHostAddress() + " (check vhid, password and addresses)");
         }

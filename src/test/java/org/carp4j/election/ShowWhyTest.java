@@ -48,8 +48,8 @@ class ShowWhyTest {
         lab.host("fw2").nic("em0", "lan", "172.16.0.2/24").carp("carp0", 1, "typo", "em0", 100, "172.16.0.100/24");
         lab.runFor(65 * S);
 
-        List<String> warned = logs(lab, "fw2").stream().filter(l -> l.contains("failed authentication")).toList();
-        assertEquals("advertisement from 172.16.0.1 failed authentication: check pass (and vhid, addresses) on both hosts",
+        List<String> warned = logs(lab, "fw2").stream().filter(l -> l.contains("bad authentication")).toList();
+        assertEquals("em0: dropped bad authentication: vhid 1 from 172.16.0.1 (check vhid, password and addresses)",
                 warned.get(0));
         assertEquals(2, warned.size(), "once a minute per source and vhid: " + warned);
         var t = lab.transitions("fw2", "carp0");
