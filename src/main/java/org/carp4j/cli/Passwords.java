@@ -39,7 +39,7 @@ final class Passwords {
     static List<String> fill(List<String> words, Set<String> placeholders, Source source) throws IOException, Missing {
         List<String> out = new ArrayList<>(words);
         for (int i = 1; i < out.size() - 1; i++) {
-            if (out.get(i).equals("pass")) {
+            if (out.get(i).equals(org.carp4j.commands.Keyword.PASS.word())) {
                 i++;
                 if (placeholders.contains(out.get(i))) {
                     String p = source.read(out.get(0));
