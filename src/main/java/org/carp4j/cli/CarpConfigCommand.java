@@ -14,8 +14,18 @@ public final class CarpConfigCommand {
     }
 
     public static void main(String[] args) {
-        if (Remote.help(args, Help.carpconfig(), VERSION, System.out)) {
-            System.exit(0);
+        // --help and --version as the first word only: elsewhere they are words for carpd (a passphrase may be
+        // "-h"); no lambda and no table is loaded on the common path
+        switch (args.length == 0 ? "" : args[0]) {
+            case "-h", "--help" -> {
+                System.out.print(Help.carpconfig());
+                System.exit(0);
+            }
+            case "-V", "--version" -> {
+                System.out.println(VERSION);
+                System.exit(0);
+            }
+            default -> { }
         }
         System.exit(Remote.run("carpconfig", "carpconfig", List.of(args), System.out, System.err));
     }

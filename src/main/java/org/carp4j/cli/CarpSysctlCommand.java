@@ -14,8 +14,18 @@ public final class CarpSysctlCommand {
     }
 
     public static void main(String[] args) {
-        if (Remote.help(args, Help.carpsysctl(), VERSION, System.out)) {
-            System.exit(0);
+        // --help and --version as the first word only: elsewhere they are words for carpd (a passphrase may be
+        // "-h"); no lambda and no table is loaded on the common path
+        switch (args.length == 0 ? "" : args[0]) {
+            case "-h", "--help" -> {
+                System.out.print(Help.carpsysctl());
+                System.exit(0);
+            }
+            case "-V", "--version" -> {
+                System.out.println(VERSION);
+                System.exit(0);
+            }
+            default -> { }
         }
         System.exit(Remote.run("carpsysctl", "carpsysctl", List.of(args), System.out, System.err));
     }

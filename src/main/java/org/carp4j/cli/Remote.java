@@ -13,25 +13,6 @@ final class Remote {
     private Remote() {
     }
 
-    /**
-     * --help (-h) and --version (-V) as the first word are answered here; anywhere else they are
-     * words for carpd (a passphrase may be "-h").
-     */
-    static boolean help(String[] args, String help, String version, PrintStream out) {
-        if (args.length == 0) {
-            return false;
-        }
-        switch (args[0]) {
-            case "-h", "--help" -> out.print(help);
-            case "-V", "--version" -> out.println(version);
-            default -> {
-                return false;
-            }
-        }
-        out.flush();
-        return true;
-    }
-
     static int run(String program, String op, List<String> args, PrintStream out, PrintStream err) {
         return run(program, op, args, out, err, new ControlClient(ControlClient.defaultStateDir()),
                 Passwords.standardInput(System.console(), System.in), Set.of(Passwords.FROM_INPUT));

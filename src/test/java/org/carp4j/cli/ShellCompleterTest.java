@@ -54,4 +54,9 @@ class ShellCompleterTest {
             assertTrue(CarpShell.HELP.contains(v.shortName()), v.shortName());
         }
     }
+
+    @Test
+    void theClientsPassWordIsTheTables() {
+        assertEquals(Keyword.PASS.word(), Passwords.KEYWORD);
+    }
 }
