@@ -8,27 +8,27 @@ _carp4j_host_interfaces() {
 
 _carpconfig() {
     local -a keywords
-    keywords=(create destroy up down vhid pass -pass carpdev -carpdev carppeer -carppeer advbase advskew state inet inet6 alias -alias netmask prefixlen --json)
+    keywords=(create destroy up down vhid advbase advskew pass -pass carpdev -carpdev carppeer -carppeer state inet inet6 netmask prefixlen broadcast alias -alias --json)
     if (( CURRENT == 2 )); then
-        _carp4j_interfaces; compadd -- -a -l -g --help; return
+        _carp4j_interfaces; compadd -- -a -l -g --json --help --version; return
     fi
     if [[ $words[2] == -g ]]; then
         (( CURRENT == 3 )) && compadd carp
-        (( CURRENT == 4 )) && compadd carpdemote -carpdemote
+        (( CURRENT == 4 )) && compadd -- carpdemote -carpdemote --json
         return
     fi
     case $words[CURRENT-1] in
         state) compadd init backup master ;;
         advbase) local -a d; d=('1  -- 1 s (the default)' '0  -- sub-second: every advskew/256 s'); compadd -l -d d -- 1 0 ;;
         carpdev) _carp4j_host_interfaces ;;
-        vhid|pass|carppeer|advskew|netmask|prefixlen|inet|inet6) ;;
+        vhid|advskew|pass|carppeer|inet|inet6|netmask|prefixlen|broadcast) ;;
         *) compadd -a keywords ;;
     esac
 }
 
 _carpsysctl() {
     compadd -S '' net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.replay net.inet.carp.garprefresh net.inet.carp.strictauth net.inet.carp.stats
-    compadd -- -a -n -w
+    compadd -- -a -A -n -w --help --version
 }
 
 case $service in

@@ -17,15 +17,15 @@ _carp4j_host_interfaces() {
 
 _carpconfig() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local keywords="create destroy up down vhid pass -pass carpdev -carpdev carppeer -carppeer advbase advskew state inet inet6 alias -alias netmask prefixlen --json"
+    local keywords="create destroy up down vhid advbase advskew pass -pass carpdev -carpdev carppeer -carppeer state inet inet6 netmask prefixlen broadcast alias -alias --json"
     if ((COMP_CWORD == 1)); then
-        mapfile -t COMPREPLY < <(compgen -W "$(_carp4j_interfaces) -a -l -g --help" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "$(_carp4j_interfaces) -a -l -g --json --help --version" -- "$cur")
         return
     fi
     if [[ ${COMP_WORDS[1]} == -g ]]; then
         case $COMP_CWORD in
             2) mapfile -t COMPREPLY < <(compgen -W "carp" -- "$cur") ;;
-            3) mapfile -t COMPREPLY < <(compgen -W "carpdemote -carpdemote" -- "$cur") ;;
+            3) mapfile -t COMPREPLY < <(compgen -W "carpdemote -carpdemote --json" -- "$cur") ;;
         esac
         return
     fi
@@ -33,7 +33,7 @@ _carpconfig() {
         state) mapfile -t COMPREPLY < <(compgen -W "init backup master" -- "$cur") ;;
         advbase) mapfile -t COMPREPLY < <(compgen -W "0 1" -- "$cur") ;; # 0: sub-second, advskew/256 s
         carpdev) mapfile -t COMPREPLY < <(compgen -W "$(_carp4j_host_interfaces)" -- "$cur") ;;
-        vhid|pass|carppeer|advskew|netmask|prefixlen|inet|inet6) COMPREPLY=() ;;
+        vhid|advskew|pass|carppeer|inet|inet6|netmask|prefixlen|broadcast) COMPREPLY=() ;;
         *) mapfile -t COMPREPLY < <(compgen -W "$keywords" -- "$cur") ;;
     esac
 }
@@ -42,7 +42,7 @@ _carpsysctl() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local names="net.inet.carp.allow net.inet.carp.preempt net.inet.carp.log net.inet.carp.arpbalance net.inet.carp.replay net.inet.carp.garprefresh net.inet.carp.strictauth net.inet.carp.stats"
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W "-a -n -w --help" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "-a -A -n -w --help --version" -- "$cur")
     else
         compopt -o nospace 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -W "$names" -- "$cur")

@@ -1,39 +1,35 @@
 package org.carp4j.cli;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import org.carp4j.commands.Help;
 
-/** carpconfig(8): ifconfig for carp interfaces, e.g. `carpconfig carp0 vhid 1 pass lanpasswd carpdev em0 10.0.0.1/24`. */
-@Command(name = "carpconfig", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = {"Configure and show carp interfaces the way ifconfig(8) does.", "",
-            "  carpconfig carpN create | destroy | up | down",
-            "  carpconfig carpN [vhid N] [pass P | pass -] [carpdev IF | -carpdev] [carppeer A | -carppeer]",
-            "                   [advbase N] [advskew N] [state init|backup|master]",
-            "                   [ADDRESS [MASK] | ADDRESS/LEN [alias | -alias]]",
-            "  carpconfig carpN [--json]      show one interface",
-            "  carpconfig -a [--json] | -l     show all, or list the names",
-            "  carpconfig -g carp [carpdemote [N] | -carpdemote [N]]"})
-public final class CarpConfigCommand implements Callable<Integer> {
-    @Parameters(arity = "0..*", paramLabel = "WORD", description = "carpN and its keywords, or -a, -l, -g, --json.")
-    List<String> words = new ArrayList<>();
-
-    public static void main(String[] args) {
-        if (!Remote.wantsHelp(args)) {
-            // the common path: no argument parser to load, the words go to carpd as they are
-            System.exit(Remote.run("carpconfig", "carpconfig", args.length == 0 ? List.of("-a") : List.of(args),
-                    System.out, System.err));
-        }
-        CommandLine cl = new CommandLine(new CarpConfigCommand()).setUnmatchedOptionsArePositionalParams(true);
-        System.exit(cl.execute(args));
+/**
+ * carpconfig(8): ifconfig for carp interfaces, e.g. `carpconfig carp0 vhid 1 pass lanpasswd carpdev em0 10.0.0.1/24`.
+ * The words go to carpd as they are; carpd parses them with the grammar's tables. --help is written from them.
+ */
+public final class CarpConfigCommand {
+    /** "carpconfig 0.1.0": the pom's version (read only when asked). */
+    static String version() {
+        return "carpconfig " + Version.number();
     }
 
-    @Override
-    public Integer call() {
-        List<String> args = words.isEmpty() ? List.of("-a") : words; // bare ifconfig shows everything
-        return Remote.run("carpconfig", "carpconfig", args, System.out, System.err);
+    private CarpConfigCommand() {
+    }
+
+    public static void main(String[] args) {
+        // --help and --version as the first word only: elsewhere they are words for carpd (a passphrase may be
+        // "-h"); no lambda and no table is loaded on the common path
+        switch (args.length == 0 ? "" : args[0]) {
+            case "-h", "--help" -> {
+                System.out.print(Help.carpconfig());
+                System.exit(0);
+            }
+            case "-V", "--version" -> {
+                System.out.println(version());
+                System.exit(0);
+            }
+            default -> { }
+        }
+        System.exit(Remote.run("carpconfig", "carpconfig", List.of(args), System.out, System.err));
     }
 }

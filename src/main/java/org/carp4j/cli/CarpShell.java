@@ -12,6 +12,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.carp4j.control.ControlClient;
+import org.carp4j.commands.Help;
+import org.carp4j.commands.Suggest;
+import org.carp4j.control.ExitCode;
 import org.carp4j.control.Protocol;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
@@ -31,19 +34,7 @@ import picocli.CommandLine.Option;
 @Command(name = "carpsh", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Interactive shell for carpconfig and carpsysctl; reads a script from standard input when it is not a terminal.")
 public final class CarpShell implements Callable<Integer> {
-    static final String HELP = """
-            carpconfig carpN create | destroy | up | down
-            carpconfig carpN vhid N pass P carpdev IF advbase N advskew N ADDRESS MASK
-            carpconfig carpN pass -                         (asks for the password; history keeps pass ***)
-            carpconfig carpN carppeer A | -carppeer          (unicast adverts, for networks without multicast)
-            carpconfig carpN state init|backup|master       carpconfig -a | -l | carpN [--json]
-            carpconfig -g carp [carpdemote N | -carpdemote N]
-            carpsysctl [-w] net.inet.carp.NAME[=VALUE]       carpsysctl -a
-            status      show every carp interface (carpconfig -a)
-            ifconfig and sysctl are the same commands; a leading "# " prompt is ignored,
-            a line ending in \\ continues on the next, "#text" is a comment.
-            exit, quit, or end of input to leave.
-            """;
+    static final String HELP = Help.shell();
 
     @Option(names = {"-c"}, paramLabel = "LINE", description = "Run one line and exit.")
     String oneLine;
@@ -71,10 +62,20 @@ public final class CarpShell implements Callable<Integer> {
 
     /** Non-interactive: every line runs; the exit status is that of the last failing command, else 0. */
     int script(BufferedReader in) throws IOException {
+        return script(in, System.out, System.err);
+    }
+
+    int script(BufferedReader in, PrintStream out, PrintStream err) throws IOException {
         passwords = ifname -> in.readLine(); // `pass -` takes the script's next line
         int status = 0;
         StringBuilder pending = new StringBuilder();
+        int number = 0;
+        int first = 1; // the line a continued command started on
         for (String line = in.readLine(); line != null; line = in.readLine()) {
+            number++;
+            if (pending.length() == 0) {
+                first = number;
+            }
             if (ShellLine.continues(line)) {
                 pending.append(ShellLine.withoutContinuation(line)).append(' ');
                 continue;
@@ -82,7 +83,7 @@ public final class CarpShell implements Callable<Integer> {
             pending.append(line);
             String whole = pending.toString();
             pending.setLength(0);
-            int rc = execute(whole, System.out, System.err);
+            int rc = execute(whole, out, err, "carpsh: line " + first + ": ");
             if (rc == -1) {
                 break;
             }
@@ -149,17 +150,37 @@ public final class CarpShell implements Callable<Integer> {
 
     /** Runs one logical line; -1 means leave the shell. */
     int execute(String line, PrintStream out, PrintStream err) {
-        Optional<ShellLine.Command> parsed;
+        return execute(line, out, err, "");
+    }
+
+    /**
+     * Runs one logical line, each of its ";"-separated commands in turn; the status is that of the
+     * last failing one, -1 to leave the shell. where prefixes error lines ("carpsh: line 3: ").
+     */
+    int execute(String line, PrintStream out, PrintStream err, String where) {
+        List<ShellLine.Command> parsed;
         try {
-            parsed = ShellLine.parse(line);
+            parsed = ShellLine.parseAll(line);
         } catch (IllegalArgumentException e) {
-            err.println("carpsh: " + e.getMessage());
-            return 2;
+            err.println(where.isEmpty() ? "carpsh: " + e.getMessage() : where + e.getMessage());
+            return ExitCode.PROTOCOL;
         }
-        if (parsed.isEmpty()) {
-            return 0;
+        int status = 0;
+        PrintStream errors = where.isEmpty() ? err : Prefixed.of(err, where);
+        for (ShellLine.Command c : parsed) {
+            int rc = run(c, out, errors);
+            if (rc == -1) {
+                return -1;
+            }
+            if (rc != 0) {
+                status = rc;
+            }
         }
-        ShellLine.Command c = parsed.get();
+        errors.flush();
+        return status;
+    }
+
+    private int run(ShellLine.Command c, PrintStream out, PrintStream err) {
         return switch (c.program()) {
             case "exit", "quit" -> -1;
             case "help" -> {
@@ -167,12 +188,12 @@ public final class CarpShell implements Callable<Integer> {
                 yield 0;
             }
             case "status" -> Remote.run("carpconfig", "carpconfig", List.of("-a"), out, err, client, passwords, ASK);
-            case "carpconfig" -> Remote.run("carpconfig", "carpconfig", c.args().isEmpty() ? List.of("-a") : c.args(),
-                    out, err, client, passwords, ASK);
+            case "carpconfig" -> Remote.run("carpconfig", "carpconfig", c.args(), out, err, client, passwords, ASK);
             case "carpsysctl" -> Remote.run("carpsysctl", "carpsysctl", c.args(), out, err, client, passwords, ASK);
             default -> {
-                err.println("carpsh: " + c.program() + ": unknown command (try help)");
-                yield 127;
+                err.println("carpsh: " + c.program() + ": unknown command" + Suggest.closest(c.program(),
+                        ShellLine.COMMANDS).map(k -> ", did you mean " + k + "?").orElse(" (try help)"));
+                yield ExitCode.NOT_FOUND;
             }
         };
     }

@@ -1,33 +1,35 @@
 package org.carp4j.cli;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import org.carp4j.commands.Help;
 
-/** carpsysctl(8): sysctl for net.inet.carp, e.g. `carpsysctl -w net.inet.carp.preempt=1`. */
-@Command(name = "carpsysctl", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = {"Read and set the net.inet.carp variables the way sysctl(8) does.", "",
-            "  carpsysctl [-n] name ...         read (a prefix lists the subtree)",
-            "  carpsysctl [-w] name=value ...   write; prints name: old -> new",
-            "  carpsysctl -a                    list everything, with the receive counters",
-            "Names: allow, preempt, log, arpbalance, replay, and read-only stats.*; the net.inet.carp. prefix is optional."})
-public final class CarpSysctlCommand implements Callable<Integer> {
-    @Parameters(arity = "0..*", paramLabel = "NAME[=VALUE]")
-    List<String> words = new ArrayList<>();
-
-    public static void main(String[] args) {
-        if (!Remote.wantsHelp(args)) {
-            System.exit(Remote.run("carpsysctl", "carpsysctl", List.of(args), System.out, System.err));
-        }
-        CommandLine cl = new CommandLine(new CarpSysctlCommand()).setUnmatchedOptionsArePositionalParams(true);
-        System.exit(cl.execute(args));
+/**
+ * carpsysctl(8): sysctl for net.inet.carp, e.g. `carpsysctl -w net.inet.carp.preempt=1`. carpd parses
+ * the words; --help is written from the sysctl table.
+ */
+public final class CarpSysctlCommand {
+    /** "carpsysctl 0.1.0": the pom's version (read only when asked). */
+    static String version() {
+        return "carpsysctl " + Version.number();
     }
 
-    @Override
-    public Integer call() {
-        return Remote.run("carpsysctl", "carpsysctl", words, System.out, System.err);
+    private CarpSysctlCommand() {
+    }
+
+    public static void main(String[] args) {
+        // --help and --version as the first word only: elsewhere they are words for carpd (a passphrase may be
+        // "-h"); no lambda and no table is loaded on the common path
+        switch (args.length == 0 ? "" : args[0]) {
+            case "-h", "--help" -> {
+                System.out.print(Help.carpsysctl());
+                System.exit(0);
+            }
+            case "-V", "--version" -> {
+                System.out.println(version());
+                System.exit(0);
+            }
+            default -> { }
+        }
+        System.exit(Remote.run("carpsysctl", "carpsysctl", List.of(args), System.out, System.err));
     }
 }

@@ -22,7 +22,7 @@ final class HistoryMask {
         List<Word> words = words(line);
         List<Word> secrets = new ArrayList<>();
         for (int i = 0; i < words.size() - 1; i++) {
-            if (words.get(i).value().equals("pass")) {
+            if (words.get(i).value().equals(Passwords.KEYWORD)) {
                 i++; // the word after pass is the password, whatever it says
                 if (!words.get(i).value().equals(Passwords.FROM_INPUT)) {
                     secrets.add(words.get(i));

@@ -5,21 +5,12 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
 import org.carp4j.control.ControlClient;
+import org.carp4j.control.ExitCode;
 import org.carp4j.control.Protocol;
 
 /** Sends one command line to carpd and prints its answer the way the BSD tool would. */
 final class Remote {
     private Remote() {
-    }
-
-    /** Only --help and --version need picocli; everything else goes straight to carpd. */
-    static boolean wantsHelp(String[] args) {
-        for (String a : args) {
-            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     static int run(String program, String op, List<String> args, PrintStream out, PrintStream err) {
@@ -36,10 +27,10 @@ final class Remote {
                 words = Passwords.fill(args, placeholders, passwords);
             } catch (Passwords.Missing e) {
                 err.println(program + ": " + e.getMessage());
-                return 1;
+                return ExitCode.REFUSED;
             } catch (IOException e) {
                 err.println(program + ": cannot read the password: " + e.getMessage());
-                return 74;
+                return ExitCode.IOERR;
             }
         }
         Protocol.Response r = client.call(op, words);

@@ -22,26 +22,79 @@ public final class ShellLine {
     public record Command(String program, List<String> args) {
     }
 
+    /** A pasted prompt: "#", "$", "%", "host#", "root@fw1:~#", "fw1>" and the blanks after it. */
+    private static final java.util.regex.Pattern PROMPT = java.util.regex.Pattern.compile("^\\S*?[#$%>]\\s*");
+
+    /** One command of a line (the first, if ";" separates several). */
     public static Optional<Command> parse(String line) throws IllegalArgumentException {
-        String s = line.strip();
-        if (s.startsWith("#")) {
-            String rest = s.substring(1).strip();
-            List<String> words = words(rest);
-            if (words.isEmpty() || !COMMANDS.contains(words.get(0))) {
-                return Optional.empty(); // a comment such as "#Configure CARP on the LAN side"
+        List<Command> all = parseAll(line);
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+    }
+
+    /**
+     * Every command of a line: a pasted prompt in front is dropped, ";" (outside quotes) separates
+     * commands, a "#text" line that is not a command is a comment.
+     */
+    public static List<Command> parseAll(String line) throws IllegalArgumentException {
+        String s = withoutPrompt(line.strip());
+        if (s == null) {
+            return List.of(); // a comment such as "#Configure CARP on the LAN side"
+        }
+        List<Command> out = new ArrayList<>();
+        for (String part : commands(s)) {
+            List<String> words = words(part);
+            if (words.isEmpty()) {
+                continue;
             }
-            s = rest;
+            String program = switch (words.get(0)) {
+                case "ifconfig" -> "carpconfig";
+                case "sysctl" -> "carpsysctl";
+                default -> words.get(0);
+            };
+            out.add(new Command(program, words.subList(1, words.size())));
         }
-        List<String> words = words(s);
-        if (words.isEmpty()) {
-            return Optional.empty();
+        return out;
+    }
+
+    /** The line without a prompt before its command; null for a comment; the line itself otherwise. */
+    private static String withoutPrompt(String s) {
+        List<String> first = s.isEmpty() ? List.of() : List.of(s.split("\\s+", 2)[0]);
+        if (!first.isEmpty() && COMMANDS.contains(first.get(0))) {
+            return s;
         }
-        String program = switch (words.get(0)) {
-            case "ifconfig" -> "carpconfig";
-            case "sysctl" -> "carpsysctl";
-            default -> words.get(0);
-        };
-        return Optional.of(new Command(program, words.subList(1, words.size())));
+        java.util.regex.Matcher m = PROMPT.matcher(s);
+        if (m.find()) {
+            String rest = s.substring(m.end());
+            String word = rest.isEmpty() ? "" : rest.split("[\\s;]+", 2)[0];
+            if (COMMANDS.contains(word)) {
+                return rest;
+            }
+        }
+        return s.startsWith("#") ? null : s;
+    }
+
+    /** Splits on ";" outside quotes and escapes. */
+    static List<String> commands(String s) {
+        List<String> out = new ArrayList<>();
+        char quote = 0;
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\\') {
+                i++;
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+            } else if (c == ';') {
+                out.add(s.substring(start, i));
+                start = i + 1;
+            }
+        }
+        out.add(s.substring(start));
+        return out;
     }
 
     /** Splits on blanks; single and double quotes group, a backslash escapes one character. */

@@ -43,21 +43,28 @@ public final class Ifconfig {
         if (!ifname.matches(Limits.NAME_PATTERN)) {
             throw new CommandException(ifname + ": not a carp interface (carpN)");
         }
-        Optional<VhostConfig> existing = doc.find(ifname);
         if (words.isEmpty()) {
-            if (existing.isEmpty()) {
+            if (doc.find(ifname).isEmpty()) {
                 throw new CommandException(ifname + ": no such interface");
             }
             return new IfconfigRequest(ifname, doc, Optional.empty(), true);
         }
-        Cursor in = new Cursor(words);
-        VhostConfig c = existing.orElse(null);
+        return apply(doc, ifname, Steps.parse(words));
+    }
+
+    /** The parsed words against the configuration: a whole new document, or a refusal and nothing. */
+    public IfconfigRequest apply(StateDocument doc, String ifname, List<Step> steps) throws CommandException {
+        if (!ifname.matches(Limits.NAME_PATTERN)) {
+            throw new CommandException(ifname + ": not a carp interface (carpN)");
+        }
+        VhostConfig c = doc.find(ifname).orElse(null);
         Optional<CarpState> force = Optional.empty();
         boolean destroy = false;
         boolean carpdevGiven = false;
-        while (in.more()) {
-            String w = in.next();
-            if (w.equals("create")) {
+        List<Step.Address> unmasked = new ArrayList<>();
+        List<InetAddress> added = new ArrayList<>();
+        for (Step step : steps) {
+            if (step instanceof Step.Word w && w.keyword() == Keyword.CREATE) {
                 if (c != null) {
                     throw new CommandException(ifname + ": interface exists");
                 }
@@ -67,50 +74,31 @@ public final class Ifconfig {
             if (c == null) {
                 throw new CommandException(ifname + ": no such interface");
             }
-            switch (w) {
-                case "destroy" -> destroy = true;
-                case "up" -> c = c.withUp(true);
-                case "down" -> c = c.withUp(false);
-                case "vhid" -> c = c.withVhid(number(in, "vhid", 1, Limits.VHID_MAX));
-                case "advbase" -> c = c.withAdvbase(number(in, "advbase", Limits.ADVBASE_MIN, Limits.ADVBASE_MAX));
-                case "advskew" -> c = c.withAdvskew(number(in, "advskew", 0, Limits.ADVSKEW_MAX));
-                case "pass" -> {
-                    String p = in.argument("pass");
-                    if (p.getBytes(StandardCharsets.UTF_8).length > Limits.PASS_MAX_BYTES) {
-                        throw new CommandException("pass: longer than " + Limits.PASS_MAX_BYTES + " characters");
-                    }
-                    c = c.withPassword(p);
+            if (step instanceof Step.Address a) {
+                if (a.prefix() == null && !a.v6() && a.mode() != Step.Mode.REMOVE) {
+                    unmasked.add(a);
                 }
-                case "-pass" -> c = c.withPassword("");
-                case "carpdev" -> {
-                    String d = in.argument("carpdev");
-                    if (host().stream().noneMatch(h -> h.name().equals(d))) {
-                        throw new CommandException("carpdev " + d + ": no such interface");
-                    }
-                    c = c.withCarpdev(d);
-                    carpdevGiven = true;
+                if (a.mode() != Step.Mode.REMOVE) {
+                    added.add(a.address());
                 }
-                case "-carpdev" -> c = c.withCarpdev(null);
-                case "carppeer" -> c = c.withPeer(carppeer(in.argument("carppeer")));
-                case "-carppeer" -> c = c.withPeer(null);
-                case "state" -> {
-                    String s = in.argument("state");
-                    try {
-                        force = Optional.of(CarpState.valueOf(s.toUpperCase(Locale.ROOT)));
-                    } catch (IllegalArgumentException e) {
-                        throw new CommandException("state " + s + ": bad value (init, backup or master)");
+                c = address(c, a);
+                continue;
+            }
+            Step.Word w = (Step.Word) step;
+            switch (w.keyword().role()) {
+                case LIFECYCLE -> destroy = true; // create was handled above
+                case FORCE -> force = Optional.of((CarpState) w.value());
+                case SETTING -> {
+                    if (w.keyword() == Keyword.CARPDEV) {
+                        String d = (String) w.value();
+                        if (host().stream().noneMatch(h -> h.name().equals(d))) {
+                            throw new CommandException("carpdev " + d + ": no such interface");
+                        }
+                        carpdevGiven = true;
                     }
+                    c = w.keyword().apply(c, w.value());
                 }
-                case "inet" -> c = address(in, c, in.argument("inet"), false);
-                case "inet6" -> c = address(in, c, in.argument("inet6"), true);
-                case "alias", "-alias" -> throw new CommandException(w + ": needs an address before it");
-                default -> {
-                    if (looksLikeAddress(w)) {
-                        c = address(in, c, w, w.contains(":"));
-                    } else {
-                        throw new CommandException(w + ": bad value");
-                    }
-                }
+                case ADDRESS, MODIFIER -> throw new IllegalStateException("an address word outside an address");
             }
         }
         if (destroy) {
@@ -119,13 +107,75 @@ public final class Ifconfig {
         if (c.carpdev() == null && !carpdevGiven && !c.addresses().isEmpty()) {
             c = c.withCarpdev(carpdevBySubnet(c));
         }
+        List<String> warnings = new ArrayList<>();
+        c = carpdevPrefix(c, unmasked, warnings);
+        checkAddresses(c, added);
         StateDocument next = doc.with(c);
         List<String> problems = Limits.problems(next);
         if (!problems.isEmpty()) {
             String p = problems.get(0);
             throw new CommandException(p.replaceFirst("^interfaces\\[[0-9]+\\]\\.[a-z]+: ", "")); // the path is for files
         }
-        return new IfconfigRequest(ifname, next, force, false);
+        if (c.vhid() == 0 && !c.addresses().isEmpty()) {
+            warnings.add(ifname + " has no vhid: it takes part in no election until one is set");
+        }
+        return new IfconfigRequest(ifname, next, force, false, warnings);
+    }
+
+    /**
+     * An IPv4 address given without a mask takes the prefix of the carpdev's subnet that holds it,
+     * as the handbook means it; where no subnet holds it, it stays a /32, with a warning.
+     */
+    private VhostConfig carpdevPrefix(VhostConfig c, List<Step.Address> unmasked, List<String> warnings) {
+        if (unmasked.isEmpty()) {
+            return c;
+        }
+        List<VipAddress> list = new ArrayList<>(c.addresses());
+        for (Step.Address a : unmasked) {
+            Optional<VipAddress> subnet = host().stream().filter(h -> h.name().equals(c.carpdev()))
+                    .flatMap(h -> h.addresses().stream())
+                    .filter(h -> h.isIPv4() && h.contains(a.address())).findFirst();
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i).address().equals(a.address())) {
+                    if (subnet.isPresent()) {
+                        list.set(i, new VipAddress(a.address(), subnet.get().prefixLength()));
+                    } else {
+                        warnings.add(a.word() + ": no netmask given and no subnet of the carpdev holds it: a /32");
+                    }
+                }
+            }
+        }
+        return c.withAddresses(list);
+    }
+
+    /**
+     * Refuses new addresses that can only break the host or the LAN: the host's own, a network or
+     * broadcast address. Only this command's addresses: the host is read only for such commands.
+     */
+    private void checkAddresses(VhostConfig c, List<InetAddress> added) throws CommandException {
+        for (VipAddress v : c.addresses()) {
+            if (!added.contains(v.address())) {
+                continue;
+            }
+            String text = VipAddress.Inet.format(v.address());
+            int hostBits = (v.isIPv4() ? 32 : 128) - v.prefixLength();
+            if (v.isIPv4() && hostBits >= 2) {
+                int ip = VipAddress.Inet.toInt(v.address());
+                int netmask = v.netmask();
+                String subnet = VipAddress.Inet.format(VipAddress.Inet.fromInt(ip & netmask)) + "/" + v.prefixLength();
+                if ((ip | netmask) == -1) {
+                    throw new CommandException(text + ": the broadcast address of " + subnet);
+                }
+                if ((ip & ~netmask) == 0) {
+                    throw new CommandException(text + ": the network address of " + subnet);
+                }
+            }
+            for (HostInterface h : host()) {
+                if (h.addresses().stream().anyMatch(a -> a.address().equals(v.address()))) {
+                    throw new CommandException(text + ": an address of " + h.name() + " on this host, not a virtual one");
+                }
+            }
+        }
     }
 
     /** The handbook rule: the physical interface whose IPv4 subnet holds the carp address. */
@@ -141,67 +191,19 @@ public final class Ifconfig {
                 + c.addresses().get(0).address().getHostAddress());
     }
 
-    /** OpenBSD's carppeer: a unicast IPv4 address; 224.0.0.18 is the default (stored as none). */
-    private static InetAddress carppeer(String word) throws CommandException {
-        InetAddress a;
-        try {
-            a = VipAddress.Inet.parseLiteral(word);
-        } catch (IllegalArgumentException e) {
-            throw new CommandException("error in parsing address string: " + word);
-        }
-        if (a.equals(VhostConfig.GROUP_V4)) {
-            return null;
-        }
-        String problem = Limits.carppeerProblem(a);
-        if (problem != null) {
-            throw new CommandException(a instanceof Inet4Address ? "carppeer " + word + ": " + problem : problem);
-        }
-        return a;
-    }
-
-    private static boolean looksLikeAddress(String w) {
-        return w.matches("[0-9]+\\.[0-9.]*(/[0-9]+)?") || w.matches("[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(/[0-9]+)?");
-    }
-
-    /** ADDR[/len] [MASK | netmask MASK | prefixlen N] [alias | -alias]. */
-    private static VhostConfig address(Cursor in, VhostConfig c, String word, boolean v6) throws CommandException {
-        String literal = word;
-        Integer prefix = null;
-        int slash = word.indexOf('/');
-        if (slash >= 0) {
-            literal = word.substring(0, slash);
-            prefix = prefixLength(word, word.substring(slash + 1), v6 ? 128 : 32);
-        }
-        InetAddress a;
-        try {
-            a = VipAddress.Inet.parseLiteral(literal);
-        } catch (IllegalArgumentException e) {
-            throw new CommandException(word + ": bad address");
-        }
-        if ((a instanceof Inet6Address) != v6 || a.isMulticastAddress() || a.isAnyLocalAddress()) {
-            throw new CommandException(word + ": bad address");
-        }
-        if (in.more() && prefix == null) {
-            String m = in.peek();
-            if (!v6 && m.equals("netmask")) {
-                in.next();
-                prefix = mask(in.argument("netmask"));
-            } else if (v6 && m.equals("prefixlen")) {
-                in.next();
-                String n = in.argument("prefixlen");
-                prefix = prefixLength("prefixlen " + n, n, 128);
-            } else if (!v6 && (m.matches("[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+") || m.startsWith("0x"))) {
-                prefix = mask(in.next());
-            }
-        }
+    /** An address step on the interface: replace the primary IPv4 address, add, or remove. */
+    private static VhostConfig address(VhostConfig c, Step.Address step) throws CommandException {
+        InetAddress a = step.address();
+        boolean v6 = step.v6();
+        Integer prefix = step.prefix();
+        String word = step.word();
         VipAddress vip = new VipAddress(a, prefix == null ? (v6 ? 64 : 32) : prefix);
         List<VipAddress> list = new ArrayList<>(c.addresses());
-        String mode = in.more() && (in.peek().equals("alias") || in.peek().equals("-alias")) ? in.next() : "";
-        if (mode.equals("-alias")) {
+        if (step.mode() == Step.Mode.REMOVE) {
             if (!list.removeIf(v -> v.address().equals(a))) {
                 throw new CommandException(word + ": no such address on " + c.name());
             }
-        } else if (mode.equals("alias") || v6) {
+        } else if (step.mode() == Step.Mode.ALIAS) {
             list.removeIf(v -> v.address().equals(a));
             list.add(vip);
         } else {
@@ -221,84 +223,5 @@ public final class Ifconfig {
             }
         }
         return c.withAddresses(list);
-    }
-
-    private static int prefixLength(String word, String n, int max) throws CommandException {
-        if (!n.matches("[0-9]{1,3}") || Integer.parseInt(n) > max) {
-            throw new CommandException(word + ": bad prefix length");
-        }
-        return Integer.parseInt(n);
-    }
-
-    /** 255.255.255.0 or 0xffffff00, contiguous only. */
-    static int mask(String m) throws CommandException {
-        long bits;
-        try {
-            if (m.startsWith("0x") || m.startsWith("0X")) {
-                if (m.length() > 10) {
-                    throw new NumberFormatException();
-                }
-                bits = Long.parseLong(m.substring(2), 16);
-            } else {
-                bits = VipAddress.Inet.toInt(VipAddress.Inet.parseLiteral(m)) & 0xffff_ffffL;
-            }
-        } catch (IllegalArgumentException e) {
-            throw new CommandException(m + ": bad netmask");
-        }
-        int len = Long.bitCount(bits);
-        long expect = len == 0 ? 0 : (0xffff_ffffL << (32 - len)) & 0xffff_ffffL;
-        if (bits != expect) {
-            throw new CommandException(m + ": bad netmask (not contiguous)");
-        }
-        return len;
-    }
-
-    private static int number(Cursor in, String keyword, int min, int max) throws CommandException {
-        String v = in.argument(keyword);
-        long n;
-        try {
-            if (!v.matches("-?[0-9]{1,10}")) {
-                throw new NumberFormatException();
-            }
-            n = Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new CommandException(keyword + " " + v + ": invalid");
-        }
-        if (n < min) {
-            throw new CommandException(keyword + " " + v + ": too small");
-        }
-        if (n > max) {
-            throw new CommandException(keyword + " " + v + ": too large");
-        }
-        return (int) n;
-    }
-
-    /** Walks the words; a keyword that needs a value says so when there is none. */
-    private static final class Cursor {
-        private final List<String> words;
-        private int i;
-
-        Cursor(List<String> words) {
-            this.words = words;
-        }
-
-        boolean more() {
-            return i < words.size();
-        }
-
-        String next() {
-            return words.get(i++);
-        }
-
-        String peek() {
-            return words.get(i);
-        }
-
-        String argument(String keyword) throws CommandException {
-            if (!more()) {
-                throw new CommandException(keyword + ": missing argument");
-            }
-            return next();
-        }
     }
 }

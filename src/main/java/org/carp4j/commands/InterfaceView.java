@@ -17,7 +17,7 @@ import org.carp4j.election.CarpState;
  * </pre>
  * The password is never part of a view.
  */
-public record InterfaceView(VhostConfig config, CarpState state, int demote) {
+public record InterfaceView(VhostConfig config, CarpState state, int demote, int advskewSent, String demotion) {
     static final int IFF_UP = 0x1;
     static final int IFF_BROADCAST = 0x2;
     static final int IFF_RUNNING = 0x40;
@@ -25,6 +25,11 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
     static final int IFF_MULTICAST = 0x8000;
 
     /** RUNNING is the truth of the election: set while BACKUP or MASTER, as on OpenBSD. */
+    /** Not demoted: the interface advertises its own advskew. */
+    public InterfaceView(VhostConfig config, CarpState state, int demote) {
+        this(config, state, demote, config.advskew(), null);
+    }
+
     public int flags() {
         int f = IFF_BROADCAST | IFF_SIMPLEX | IFF_MULTICAST;
         if (config.up()) {
@@ -54,14 +59,18 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
     public String text() {
         StringBuilder b = new StringBuilder();
         b.append(config.name()).append(": ").append(flagsText()).append(" mtu 1500\n");
-        if (config.vhid() > 0) {
+        {
+            // also without a vhid ("vhid none"): an interface that is in no election says so
             b.append("\tcarp: ").append(state).append(" carpdev ")
                     .append(config.carpdev() == null ? "none" : config.carpdev())
-                    .append(" vhid ").append(config.vhid())
+                    .append(" vhid ").append(config.vhid() == 0 ? "none" : Integer.toString(config.vhid()))
                     .append(" advbase ").append(config.advbase())
-                    .append(" advskew ").append(config.advskew());
+                    .append(" advskew ").append(advskewSent);
             if (config.peer() != null) {
                 b.append(" carppeer ").append(config.peer().getHostAddress()); // as OpenBSD: only when not the group
+            }
+            if (demotion != null) {
+                b.append(" (demoted: ").append(demotion).append("; advskew ").append(config.advskew()).append(" configured)");
             }
             b.append('\n');
         }
@@ -76,20 +85,44 @@ public record InterfaceView(VhostConfig config, CarpState state, int demote) {
         return b.toString();
     }
 
-    /** The --json form for scripts and monitoring. */
+    /** The flag names, as the display lists them between the angle brackets. */
+    public List<String> flagNames() {
+        String t = flagsText();
+        return List.of(t.substring(t.indexOf('<') + 1, t.length() - 1).split(","));
+    }
+
+    /**
+     * The --json form for scripts and monitoring; a stable schema, documented in carpconfig(8):
+     * structured values only (flags as a list, addresses as objects), null where the display says none.
+     */
     public Map<String, Object> json() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", config.name());
-        m.put("flags", flagsText());
+        m.put("flags", flagNames());
         m.put("up", config.up());
         m.put("state", state.name());
-        m.put("vhid", config.vhid());
+        m.put("vhid", config.vhid() == 0 ? null : config.vhid());
         m.put("carpdev", config.carpdev());
         m.put("advbase", config.advbase());
         m.put("advskew", config.advskew());
         m.put("carppeer", (config.peer() == null ? VhostConfig.GROUP_V4 : config.peer()).getHostAddress());
         m.put("demote", demote);
-        m.put("addresses", config.addresses().stream().map(VipAddress::toString).toList());
+        m.put("advskew_sent", advskewSent);
+        m.put("demoted_by", demotion);
+        m.put("addresses", config.addresses().stream().map(InterfaceView::address).toList());
+        return m;
+    }
+
+    private static Map<String, Object> address(VipAddress a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("family", a.isIPv4() ? "inet" : "inet6");
+        m.put("address", VipAddress.Inet.format(a.address()));
+        m.put("prefixlen", a.prefixLength());
+        m.put("cidr", a.toString());
+        if (a.isIPv4()) {
+            m.put("netmask", VipAddress.Inet.format(VipAddress.Inet.fromInt(a.netmask())));
+            m.put("broadcast", a.broadcast().getHostAddress());
+        }
         return m;
     }
 }

@@ -3,7 +3,7 @@ package org.carp4j.commands;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.carp4j.config.Limits;
+import org.carp4j.config.SysctlVar;
 import org.carp4j.config.Sysctls;
 
 /**
@@ -11,8 +11,11 @@ import org.carp4j.config.Sysctls;
  * prefix, and short names (`preempt=1`). Writes print `name: old -> new` as both BSDs do.
  */
 public final class Sysctl {
-    public static final String PREFIX = "net.inet.carp.";
+    public static final String PREFIX = SysctlVar.PREFIX;
     public static final List<String> WRITABLE = Sysctls.NAMES;
+    public static final String USAGE = "usage: carpsysctl [-Aan] [-w] name[=value] ...";
+    /** The flags, each a letter as for getopt(3): -an is -a -n. */
+    public static final List<String> FLAGS = List.of("-a", "-A", "-n", "-w");
 
     /** What a sysctl line did: the new sysctls (maybe unchanged) and the lines to print. */
     public record Result(Sysctls sysctls, List<String> lines) {
@@ -22,21 +25,25 @@ public final class Sysctl {
         boolean valuesOnly = false;
         boolean all = false;
         List<String> names = new ArrayList<>();
+        boolean options = true;
         for (String a : args) {
-            switch (a) {
-                case "-n" -> valuesOnly = true;
-                case "-a", "-A" -> all = true;
-                case "-w" -> { } // writing is implied by '='; -w is accepted as on FreeBSD
-                default -> {
-                    if (a.startsWith("-")) {
-                        throw new CommandException("illegal option -- " + a.substring(1));
+            if (options && a.equals("--")) {
+                options = false;
+            } else if (options && a.startsWith("-") && a.length() > 1) {
+                for (char f : a.substring(1).toCharArray()) { // getopt: -an is -a -n
+                    switch (f) {
+                        case 'n' -> valuesOnly = true;
+                        case 'a', 'A' -> all = true;
+                        case 'w' -> { } // writing is implied by '='; -w is accepted as on FreeBSD
+                        default -> throw new CommandException("illegal option -- " + f + "\n" + USAGE);
                     }
-                    names.add(a);
                 }
+            } else {
+                names.add(a); // flags may also follow names, as with GNU getopt
             }
         }
         if (names.isEmpty() && !all) {
-            throw new CommandException("usage: carpsysctl [-n] [-a] [-w] name[=value] ...");
+            throw new CommandException(USAGE);
         }
         // First check and compute everything, then apply: a bad word anywhere applies nothing.
         Sysctls next = current;
@@ -51,7 +58,7 @@ public final class Sysctl {
             if (eq < 0) {
                 List<String> matches = leaves(full, stats);
                 if (matches.isEmpty()) {
-                    throw new CommandException("unknown oid '" + name + "'");
+                    throw unknown(name);
                 }
                 for (String m : matches) {
                     String v = value(m, next, stats);
@@ -61,31 +68,41 @@ public final class Sysctl {
             }
             if (!full.startsWith(PREFIX)) {
                 if (leaves(full, stats).isEmpty()) {
-                    throw new CommandException("unknown oid '" + name + "'");
+                    throw unknown(name);
                 }
                 throw new CommandException("oid '" + full + "' isn't a leaf node");
             }
             String shortName = full.substring(PREFIX.length());
-            if (!WRITABLE.contains(shortName)) {
+            SysctlVar var = SysctlVar.find(shortName).orElse(null);
+            if (var == null) {
                 if (leaves(full, stats).isEmpty()) {
-                    throw new CommandException("unknown oid '" + name + "'");
+                    throw unknown(name);
                 }
                 throw new CommandException("oid '" + full + "' is read only");
             }
             String text = n.substring(eq + 1);
-            if (!text.matches("-?[0-9]{1,10}")) {
-                throw new CommandException("invalid integer '" + text + "'");
-            }
-            long v = Long.parseLong(text);
-            int[] range = Limits.sysctlRanges().get(shortName);
-            if (v < range[0] || v > range[1]) {
-                throw new CommandException(full + "=" + text + ": Invalid argument (" + range[0] + ".." + range[1] + ")");
+            long v;
+            try {
+                v = Bounded.strtonum(text, var.min(), var.max());
+            } catch (Bounded.OutOfRange e) {
+                if (e.getMessage().equals("invalid")) {
+                    throw new CommandException("invalid integer '" + text + "'");
+                }
+                throw new CommandException(full + "=" + text + ": Invalid argument (" + var.min() + ".." + var.max() + ")");
             }
             int old = next.get(shortName);
             next = next.with(shortName, (int) v);
             lines.add(valuesOnly ? Long.toString(v) : full + ": " + old + " -> " + v);
         }
         return new Result(next, lines);
+    }
+
+    /** sysctl's "unknown oid", with the closest name when it looks like a typo ("preemt"). */
+    private static CommandException unknown(String name) {
+        boolean full = name.startsWith(PREFIX);
+        List<String> known = SysctlVar.shortNames().stream().map(n -> full ? PREFIX + n : n).toList();
+        return new CommandException("unknown oid '" + name + "'"
+                + Suggest.closest(name, known).map(k -> ", did you mean '" + k + "'?").orElse(""));
     }
 
     static String fullName(String name) {

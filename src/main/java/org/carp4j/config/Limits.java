@@ -45,10 +45,13 @@ public final class Limits {
         return null;
     }
 
+    /** Short name to {min, max}, from {@link SysctlVar}. */
     public static Map<String, int[]> sysctlRanges() {
-        return Map.of("allow", new int[] {0, 1}, "preempt", new int[] {0, 1}, "log", new int[] {0, 2},
-                "arpbalance", new int[] {0, 1}, "replay", new int[] {0, 1},
-                "garprefresh", new int[] {0, 3600}, "strictauth", new int[] {0, 1});
+        Map<String, int[]> m = new java.util.LinkedHashMap<>();
+        for (SysctlVar v : SysctlVar.values()) {
+            m.put(v.shortName(), new int[] {v.min(), v.max()});
+        }
+        return m;
     }
 
     /** Every problem of a whole document, each prefixed with where it is ("interfaces[0].vhid"). */

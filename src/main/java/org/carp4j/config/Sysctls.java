@@ -14,10 +14,11 @@ import java.util.List;
  * @param strictauth 1: the HMAC also covers advbase, advskew and demote (carp4j-only groups)
  */
 public record Sysctls(int allow, int preempt, int log, int arpbalance, int replay, int garprefresh, int strictauth) {
-    public static final Sysctls DEFAULTS = new Sysctls(1, 0, 0, 0, 0, 0, 0);
+    public static final Sysctls DEFAULTS = new Sysctls(SysctlVar.ALLOW.defaultValue(), SysctlVar.PREEMPT.defaultValue(),
+            SysctlVar.LOG.defaultValue(), SysctlVar.ARPBALANCE.defaultValue(), SysctlVar.REPLAY.defaultValue(),
+            SysctlVar.GARPREFRESH.defaultValue(), SysctlVar.STRICTAUTH.defaultValue());
     /** The names under net.inet.carp, in the order sysctl -a and the state file list them. */
-    public static final List<String> NAMES = List.of("allow", "preempt", "log", "arpbalance", "replay", "garprefresh",
-            "strictauth");
+    public static final List<String> NAMES = SysctlVar.shortNames();
 
     public Sysctls(int allow, int preempt, int log, int arpbalance) {
         this(allow, preempt, log, arpbalance, 0, 0, 0);
@@ -28,28 +29,30 @@ public record Sysctls(int allow, int preempt, int log, int arpbalance, int repla
     }
 
     public Sysctls with(String shortName, int value) {
-        return switch (shortName) {
-            case "allow" -> new Sysctls(value, preempt, log, arpbalance, replay, garprefresh, strictauth);
-            case "preempt" -> new Sysctls(allow, value, log, arpbalance, replay, garprefresh, strictauth);
-            case "log" -> new Sysctls(allow, preempt, value, arpbalance, replay, garprefresh, strictauth);
-            case "arpbalance" -> new Sysctls(allow, preempt, log, value, replay, garprefresh, strictauth);
-            case "replay" -> new Sysctls(allow, preempt, log, arpbalance, value, garprefresh, strictauth);
-            case "garprefresh" -> new Sysctls(allow, preempt, log, arpbalance, replay, value, strictauth);
-            case "strictauth" -> new Sysctls(allow, preempt, log, arpbalance, replay, garprefresh, value);
-            default -> throw new IllegalArgumentException("unknown sysctl " + shortName);
+        return switch (variable(shortName)) {
+            case ALLOW -> new Sysctls(value, preempt, log, arpbalance, replay, garprefresh, strictauth);
+            case PREEMPT -> new Sysctls(allow, value, log, arpbalance, replay, garprefresh, strictauth);
+            case LOG -> new Sysctls(allow, preempt, value, arpbalance, replay, garprefresh, strictauth);
+            case ARPBALANCE -> new Sysctls(allow, preempt, log, value, replay, garprefresh, strictauth);
+            case REPLAY -> new Sysctls(allow, preempt, log, arpbalance, value, garprefresh, strictauth);
+            case GARPREFRESH -> new Sysctls(allow, preempt, log, arpbalance, replay, value, strictauth);
+            case STRICTAUTH -> new Sysctls(allow, preempt, log, arpbalance, replay, garprefresh, value);
         };
     }
 
     public int get(String shortName) {
-        return switch (shortName) {
-            case "allow" -> allow;
-            case "preempt" -> preempt;
-            case "log" -> log;
-            case "arpbalance" -> arpbalance;
-            case "replay" -> replay;
-            case "garprefresh" -> garprefresh;
-            case "strictauth" -> strictauth;
-            default -> throw new IllegalArgumentException("unknown sysctl " + shortName);
+        return switch (variable(shortName)) {
+            case ALLOW -> allow;
+            case PREEMPT -> preempt;
+            case LOG -> log;
+            case ARPBALANCE -> arpbalance;
+            case REPLAY -> replay;
+            case GARPREFRESH -> garprefresh;
+            case STRICTAUTH -> strictauth;
         };
+    }
+
+    private static SysctlVar variable(String shortName) {
+        return SysctlVar.find(shortName).orElseThrow(() -> new IllegalArgumentException("unknown sysctl " + shortName));
     }
 }

@@ -16,7 +16,7 @@ import java.util.List;
 /** The commands' side of the control protocol. */
 public final class ControlClient {
     /** The daemon's answer while all its connection slots are taken. */
-    public static final int BUSY = 75;
+    public static final int BUSY = ExitCode.TEMPFAIL;
     private final Path stateDir;
     private final boolean kernelLookup;
 
@@ -67,10 +67,10 @@ public final class ControlClient {
         try {
             cf = ControlFile.read(stateDir);
         } catch (AccessDeniedException e) {
-            return Protocol.Response.error(77, "permission denied: only root may drive carpd ("
+            return Protocol.Response.error(ExitCode.NOPERM, "permission denied: only root may drive carpd ("
                     + stateDir.resolve(ControlFile.NAME) + ")");
         } catch (IOException e) {
-            return Protocol.Response.error(69, e.getMessage());
+            return Protocol.Response.error(ExitCode.UNAVAILABLE, e.getMessage());
         }
         if (cf == null) {
             return notRunning();
@@ -82,18 +82,18 @@ public final class ControlClient {
             SockDiag diag = kernelLookup ? PeerCredentials.kernel() : null;
             String impostor = diag != null ? notCarpd(diag.owner(server, client), server) : notCarpdByTables(server, client);
             if (impostor != null) {
-                return Protocol.Response.error(69, impostor);
+                return Protocol.Response.error(ExitCode.UNAVAILABLE, impostor);
             }
             s.setSoTimeout(15_000);
             OutputStream out = s.getOutputStream();
             out.write((Protocol.encode(new Protocol.Request(cf.token(), op, args)) + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
             String line = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
-            return line == null ? Protocol.Response.error(69, "carpd closed the connection") : Protocol.decodeResponse(line);
+            return line == null ? Protocol.Response.error(ExitCode.UNAVAILABLE, "carpd closed the connection") : Protocol.decodeResponse(line);
         } catch (ConnectException e) {
             return notRunning();
         } catch (IOException e) {
-            return Protocol.Response.error(69, "cannot talk to carpd: " + e.getMessage());
+            return Protocol.Response.error(ExitCode.UNAVAILABLE, "cannot talk to carpd: " + e.getMessage());
         }
     }
 
@@ -152,7 +152,7 @@ public final class ControlClient {
     }
 
     private Protocol.Response notRunning() {
-        return Protocol.Response.error(69, "carpd is not running (state directory " + stateDir
+        return Protocol.Response.error(ExitCode.UNAVAILABLE, "carpd is not running (state directory " + stateDir
                 + "); start it with: bin/carpd --state-dir " + stateDir + "  (or systemctl start carpd)");
     }
 }

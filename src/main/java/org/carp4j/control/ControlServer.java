@@ -168,7 +168,7 @@ public final class ControlServer implements AutoCloseable {
     private void dispatch(Socket s, Integer uid) {
         if (uid == null || uid != 0) {
             // a reset: nothing of it lingers in TIME_WAIT to lengthen the table
-            refuse(s, Protocol.Response.error(77, NOT_ROOT), true);
+            refuse(s, Protocol.Response.error(ExitCode.NOPERM, NOT_ROOT), true);
             return;
         }
         if (!slots.tryAcquire()) {
@@ -183,7 +183,7 @@ public final class ControlServer implements AutoCloseable {
                 } catch (IOException e) {
                     // the client went away; nothing was applied for it
                 } catch (RuntimeException | StackOverflowError | AssertionError e) {
-                    reply(s, Protocol.Response.error(70, "internal error: " + e.getClass().getSimpleName()));
+                    reply(s, Protocol.Response.error(ExitCode.SOFTWARE, "internal error: " + e.getClass().getSimpleName()));
                 } finally {
                     slots.release();
                 }
@@ -213,26 +213,26 @@ public final class ControlServer implements AutoCloseable {
         try {
             line = readLine(s.getInputStream(), deadline);
         } catch (SocketTimeoutException e) {
-            reply(s, Protocol.Response.error(2, "request timed out"));
+            reply(s, Protocol.Response.error(ExitCode.PROTOCOL, "request timed out"));
             return;
         }
         if (line == null) {
-            reply(s, Protocol.Response.error(2, "request too long or incomplete"));
+            reply(s, Protocol.Response.error(ExitCode.PROTOCOL, "request too long or incomplete"));
             return;
         }
         Protocol.Request req;
         try {
             req = Protocol.decodeRequest(line);
         } catch (IllegalArgumentException e) {
-            reply(s, Protocol.Response.error(2, e.getMessage()));
+            reply(s, Protocol.Response.error(ExitCode.PROTOCOL, e.getMessage()));
             return;
         }
         if (!MessageDigest.isEqual(token, req.token().getBytes(StandardCharsets.US_ASCII))) {
-            reply(s, Protocol.Response.error(77, "permission denied: bad control credential"));
+            reply(s, Protocol.Response.error(ExitCode.NOPERM, "permission denied: bad control credential"));
             return;
         }
         if (!Protocol.OPS.contains(req.op())) {
-            reply(s, Protocol.Response.error(2, "unknown op " + req.op()));
+            reply(s, Protocol.Response.error(ExitCode.PROTOCOL, "unknown op " + req.op()));
             return;
         }
         reply(s, handler.apply(req));

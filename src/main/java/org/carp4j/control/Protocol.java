@@ -174,11 +174,11 @@ public final class Protocol {
         try {
             Members o = read(line);
             if (o.exit == null || o.out == null || o.err == null) {
-                return Response.error(1, "malformed answer from carpd");
+                return Response.error(ExitCode.REFUSED, "malformed answer from carpd");
             }
             return new Response(o.exit, o.out, o.err);
         } catch (IOException | RuntimeException e) {
-            return Response.error(1, "malformed answer from carpd");
+            return Response.error(ExitCode.REFUSED, "malformed answer from carpd");
         }
     }
 }

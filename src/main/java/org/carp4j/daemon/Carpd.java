@@ -17,6 +17,7 @@ import org.carp4j.control.ControlClient;
 import org.carp4j.control.ControlFile;
 import org.carp4j.control.ControlPort;
 import org.carp4j.control.ControlServer;
+import org.carp4j.control.ExitCode;
 import org.carp4j.host.CarpProtocolSocket;
 import org.carp4j.host.HostNetwork;
 import org.carp4j.host.InterfaceEvents;
@@ -30,12 +31,12 @@ import picocli.CommandLine.Option;
 @Command(name = "carpd", mixinStandardHelpOptions = true, versionProvider = org.carp4j.cli.Version.class,
         description = "Keeps the carp interfaces' state, speaks CARP on their carpdevs and moves the virtual addresses.")
 public final class Carpd implements Callable<Integer> {
-    static final int EX_CONFIG = 78;
-    static final int EX_IOERR = 74;
-    static final int EX_UNAVAILABLE = 69;
-    static final int EX_SOFTWARE = 70;
+    static final int EX_CONFIG = ExitCode.CONFIG;
+    static final int EX_IOERR = ExitCode.IOERR;
+    static final int EX_UNAVAILABLE = ExitCode.UNAVAILABLE;
+    static final int EX_SOFTWARE = ExitCode.SOFTWARE;
     /** Another carpd holds the state directory. */
-    static final int EX_TEMPFAIL = 75;
+    static final int EX_TEMPFAIL = ExitCode.TEMPFAIL;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
             description = "State directory (default: $CARPD_STATE_DIR or /var/lib/carpd).")

@@ -198,7 +198,8 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     String metrics(EventLoop loop) {
         return Metrics.render(doc, this::state, engine::peerResolved, effects.transitions(), engine.stats())
                 + Metrics.queues(loop.dropped(), loop.refused(), worker.worker().dropped(), worker.worker().backlog())
-                + Metrics.hooks(effects.hooksDropped());
+                + Metrics.hooks(effects.hooksDropped())
+                + Metrics.demotion(doc, engine::advskewSent, engine.demotion());
     }
 
     // ------------------------------------------------------------------ control requests
@@ -303,6 +304,16 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     public CarpState state(String ifname) {
         CarpState s = engine.state(ifname);
         return s != null && s != CarpState.INIT && !ifaces.present(ifname) ? CarpState.INIT : s;
+    }
+
+    @Override
+    public int advskewSent(String ifname, int configured) {
+        return engine.state(ifname) == null ? configured : engine.advskewSent(ifname);
+    }
+
+    @Override
+    public String demotion() {
+        return engine.demotion();
     }
 
     @Override

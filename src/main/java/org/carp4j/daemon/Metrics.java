@@ -76,6 +76,20 @@ final class Metrics {
         return b.toString();
     }
 
+    /** What the host advertises while demoted (a dead carpdev with preempt: advskew 240), and why. */
+    static String demotion(StateDocument doc, java.util.function.ToIntFunction<String> advskewSent, String reason) {
+        StringBuilder b = new StringBuilder(256);
+        header(b, "carp_advskew_sent", "gauge", "the advskew advertised now: the configured one, or 240 while demoted");
+        for (VhostConfig c : doc.interfaces()) {
+            b.append("carp_advskew_sent{interface=\"").append(c.name()).append("\"} ")
+                    .append(advskewSent.applyAsInt(c.name())).append('\n');
+        }
+        header(b, "carp_demoted", "gauge", "1 while every carp interface advertises advskew 240, with the reason");
+        b.append("carp_demoted{reason=\"").append(reason == null ? "" : reason.replace("\"", "'")).append("\"} ")
+                .append(reason == null ? 0 : 1).append('\n');
+        return b.toString();
+    }
+
     /** The hooks queue: transitions whose hooks were dropped because too many waited. */
     static String hooks(long dropped) {
         StringBuilder b = new StringBuilder(160);

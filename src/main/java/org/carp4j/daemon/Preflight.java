@@ -15,7 +15,7 @@ import java.util.stream.Stream;
  * root can change its state directory, its hooks or its scripts.
  */
 final class Preflight {
-    static final int EX_NOPERM = 77;
+    static final int EX_NOPERM = org.carp4j.control.ExitCode.NOPERM;
     static final String NOT_PRIVILEGED = "carpd: must run as root (needs CAP_NET_ADMIN and CAP_NET_RAW)";
     private static final int CAP_NET_ADMIN = 12;
     private static final int CAP_NET_RAW = 13;

@@ -7,14 +7,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.carp4j.commands.CarpconfigLine;
 import org.carp4j.commands.CommandException;
 import org.carp4j.commands.HostInterface;
 import org.carp4j.commands.Ifconfig;
 import org.carp4j.commands.IfconfigRequest;
 import org.carp4j.commands.InterfaceView;
+import org.carp4j.commands.Plan;
 import org.carp4j.commands.Sysctl;
+import org.carp4j.config.Limits;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.VhostConfig;
+import org.carp4j.control.ExitCode;
 import org.carp4j.control.Protocol;
 import org.carp4j.election.CarpState;
 
@@ -34,6 +38,16 @@ final class Requests {
         void force(String ifname, CarpState state) throws CommandException;
 
         CarpState state(String ifname);
+
+        /** The advskew the interface advertises now (240 while the host is demoted). */
+        default int advskewSent(String ifname, int configured) {
+            return configured;
+        }
+
+        /** Why the host is demoted (advskew 240 on every interface), or null. */
+        default String demotion() {
+            return null;
+        }
 
         Map<String, Long> stats();
 
@@ -58,19 +72,19 @@ final class Requests {
                 case "carpconfig" -> carpconfig(r.args());
                 case "carpsysctl" -> carpsysctl(r.args());
                 case "names" -> Protocol.Response.ok(String.join("\n", names()) + "\n");
-                default -> Protocol.Response.error(2, "unknown op");
+                default -> Protocol.Response.error(ExitCode.PROTOCOL, "unknown op");
             };
         } catch (CommandException e) {
-            return Protocol.Response.error(1, e.getMessage());
+            return Protocol.Response.error(ExitCode.REFUSED, e.getMessage());
         } catch (IOException e) {
             log.error("save", "cannot save the configuration: " + e.getMessage());
-            return Protocol.Response.error(74, "cannot save configuration: " + e.getMessage() + " (nothing changed)");
+            return Protocol.Response.error(ExitCode.IOERR, "cannot save configuration: " + e.getMessage() + " (nothing changed)");
         } catch (UncheckedIOException e) {
-            return Protocol.Response.error(74, "cannot list the host's interfaces: " + e.getCause().getMessage());
+            return Protocol.Response.error(ExitCode.IOERR, "cannot list the host's interfaces: " + e.getCause().getMessage());
         } catch (RuntimeException e) {
             // a bug, not bad input: say so, keep serving; nothing was saved before the failure
             log.error("internal", r.op() + " failed: " + e);
-            return Protocol.Response.error(70, "internal error: " + e.getClass().getSimpleName() + " (see carpd's log)");
+            return Protocol.Response.error(ExitCode.SOFTWARE, "internal error: " + e.getClass().getSimpleName() + " (see carpd's log)");
         }
     }
 
@@ -78,36 +92,32 @@ final class Requests {
         return target.doc().interfaces().stream().map(VhostConfig::name).toList();
     }
 
+    /** Parses the line into one plan (the grammar's tables), then carries it out. */
     private Protocol.Response carpconfig(List<String> args) throws CommandException, IOException {
-        List<String> a = new ArrayList<>(args);
-        boolean json = a.remove("--json");
-        if (a.isEmpty()) {
-            throw new CommandException("usage: carpconfig [-a | -l | -g group [[-]carpdemote [n]] | carpN [words ...]] [--json]");
+        Plan plan = CarpconfigLine.parse(args);
+        if (plan instanceof Plan.ShowAll p) {
+            return show(target.doc().interfaces(), p.json());
         }
-        switch (a.get(0)) {
-            case "-l" -> {
-                return Protocol.Response.ok(String.join(" ", names()) + "\n");
-            }
-            case "-a" -> {
-                if (a.size() > 1) {
-                    throw new CommandException(a.get(1) + ": bad value");
-                }
-                return show(target.doc().interfaces(), json);
-            }
-            case "-g" -> {
-                return group(a.subList(1, a.size()));
-            }
-            default -> {
-                if (a.get(0).startsWith("-")) {
-                    throw new CommandException("illegal option -- " + a.get(0).substring(1));
-                }
-            }
+        if (plan instanceof Plan.ListNames p) {
+            return Protocol.Response.ok(p.json() ? json(names()) : String.join(" ", names()) + "\n");
         }
-        String ifname = a.get(0);
-        IfconfigRequest req = new Ifconfig(this::hostInterfaces).parse(target.doc(), ifname, a.subList(1, a.size()));
-        if (req.display()) {
-            return show(List.of(target.doc().find(ifname).orElseThrow()), json);
+        if (plan instanceof Plan.ShowGroup p) {
+            return Protocol.Response.ok(p.json() ? json(groupJson())
+                    : "carp: carp demote count " + target.doc().demote() + "\n");
         }
+        if (plan instanceof Plan.Demote p) {
+            return demote(p.delta());
+        }
+        if (plan instanceof Plan.Show p) {
+            new Ifconfig(List.of()).parse(target.doc(), p.ifname(), List.of()); // refuses what is not there
+            return show(List.of(target.doc().find(p.ifname()).orElseThrow()), p.json());
+        }
+        return configure((Plan.Configure) plan);
+    }
+
+    private Protocol.Response configure(Plan.Configure plan) throws CommandException, IOException {
+        String ifname = plan.ifname();
+        IfconfigRequest req = new Ifconfig(this::hostInterfaces).apply(target.doc(), ifname, plan.steps());
         if (target.doc().find(ifname).isEmpty() && req.next().find(ifname).isPresent()
                 && target.foreignInterface(ifname)) {
             // the host's own interface of that name: carpd would never be able to make carpN
@@ -119,7 +129,13 @@ final class Requests {
         if (req.forceState().isPresent()) {
             target.force(ifname, req.forceState().get());
         }
-        return new Protocol.Response(0, "", unprotected(before, req.next().find(ifname).orElse(null)));
+        List<String> warnings = new ArrayList<>();
+        req.warnings().forEach(w -> warnings.add("warning: " + w));
+        String unprotected = unprotected(before, req.next().find(ifname).orElse(null));
+        if (!unprotected.isEmpty()) {
+            warnings.add(unprotected);
+        }
+        return new Protocol.Response(0, "", String.join("\n" + "carpconfig: ", warnings));
     }
 
     /**
@@ -146,37 +162,10 @@ final class Requests {
         }
     }
 
-    private Protocol.Response group(List<String> a) throws CommandException, IOException {
-        if (a.isEmpty()) {
-            throw new CommandException("-g: missing group name");
-        }
-        if (!a.get(0).equals("carp")) {
-            throw new CommandException(a.get(0) + ": no such group (carp interfaces are in group carp)");
-        }
-        if (a.size() == 1) {
-            return Protocol.Response.ok("carp: carp demote count " + target.doc().demote() + "\n");
-        }
-        String op = a.get(1);
-        if (!op.equals("carpdemote") && !op.equals("-carpdemote")) {
-            throw new CommandException(op + ": bad value");
-        }
-        int n = 1;
-        if (a.size() > 2) {
-            if (!a.get(2).matches("[0-9]{1,10}")) {
-                throw new CommandException("carp: invalid carp demotion: " + a.get(2));
-            }
-            long v = Long.parseLong(a.get(2));
-            if (v > 128) {
-                throw new CommandException("carp: invalid carp demotion: too large");
-            }
-            n = (int) v;
-        }
-        if (a.size() > 3) {
-            throw new CommandException(a.get(3) + ": bad value");
-        }
-        int next = target.doc().demote() + (op.equals("carpdemote") ? n : -n);
-        if (next < 0 || next > 255) {
-            throw new CommandException("carp: carp demote count would be " + next + " (0..255)");
+    private Protocol.Response demote(int delta) throws CommandException, IOException {
+        int next = target.doc().demote() + delta;
+        if (next < 0 || next > Limits.DEMOTE_MAX) {
+            throw new CommandException("carp: carp demote count would be " + next + " (0.." + Limits.DEMOTE_MAX + ")");
         }
         target.commit(target.doc().withDemote(next));
         return Protocol.Response.ok("");
@@ -191,18 +180,30 @@ final class Requests {
     }
 
     private Protocol.Response show(List<VhostConfig> list, boolean json) {
+        String demotion = target.demotion();
         List<InterfaceView> views = list.stream().map(c -> new InterfaceView(c,
-                Optional.ofNullable(target.state(c.name())).orElse(CarpState.INIT), target.doc().demote())).toList();
+                Optional.ofNullable(target.state(c.name())).orElse(CarpState.INIT), target.doc().demote(),
+                target.advskewSent(c.name(), c.advskew()), demotion)).toList();
         if (json) {
-            try {
-                return Protocol.Response.ok(new ObjectMapper().writerWithDefaultPrettyPrinter()
-                        .writeValueAsString(views.stream().map(InterfaceView::json).toList()) + "\n");
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
+            return Protocol.Response.ok(json(views.stream().map(InterfaceView::json).toList()));
         }
         StringBuilder b = new StringBuilder();
         views.forEach(v -> b.append(v.text()));
         return Protocol.Response.ok(b.toString());
+    }
+
+    private Map<String, Object> groupJson() {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("group", "carp");
+        m.put("demote", target.doc().demote());
+        return m;
+    }
+
+    private static String json(Object value) {
+        try {
+            return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -57,6 +57,7 @@ public final class CarpEngine {
     private Sysctls sysctls = Sysctls.DEFAULTS;
     private int demote;
     private boolean suppressing;
+    private String suppressedBy;
 
     public CarpEngine(RandomGenerator random) {
         this.random = random;
@@ -103,7 +104,7 @@ public final class CarpEngine {
                 v.timingChanged(now, out);
             }
         }
-        if (updateSuppression()) {
+        if (updateSuppression(out)) {
             timingChanged = true;
         }
         if (timingChanged) {
@@ -137,7 +138,7 @@ public final class CarpEngine {
             out.add(new Action.Log(Action.Level.WARNING, null, 0,
                     info.name() + ": link " + (info.linkUp() ? "up" : "down")));
         }
-        if (updateSuppression()) {
+        if (updateSuppression(out)) {
             vhosts.values().forEach(v -> v.timingChanged(now, out));
         }
         reevaluate(now, out);
@@ -163,7 +164,7 @@ public final class CarpEngine {
         out.add(new Action.Log(Action.Level.ERROR, ifname, v.config().vhid(), change > 0
                 ? "demoted by 1 (" + VirtualHost.SEND_ERRORS + " consecutive send errors on " + v.config().carpdev() + ")"
                 : "demotion by send errors lifted (" + VirtualHost.SEND_ERRORS + " good adverts)"));
-        updateSuppression();
+        updateSuppression(out);
         vhosts.values().forEach(o -> o.timingChanged(now, out)); // masters tell peers at once
         return out;
     }
@@ -349,17 +350,41 @@ public final class CarpEngine {
      * FreeBSD's group failover: with preempt on, one carpdev without carrier makes every carp
      * interface advertise advskew 240, so a preempting peer takes all groups over together.
      */
-    private boolean updateSuppression() {
-        boolean now = sysctls.preempt() != 0 && (vhosts.values().stream()
-                .filter(v -> v.config().up())
-                .map(v -> v.config().carpdev())
-                .filter(Objects::nonNull)
-                .map(carpdevs::get)
-                .anyMatch(d -> d != null && !d.linkUp())
-                || vhosts.values().stream().anyMatch(VirtualHost::sendFailing));
+    private boolean updateSuppression(List<Action> out) {
+        String why = null;
+        if (sysctls.preempt() != 0) {
+            why = vhosts.values().stream()
+                    .filter(v -> v.config().up())
+                    .map(v -> v.config().carpdev())
+                    .filter(Objects::nonNull)
+                    .filter(n -> carpdevs.get(n) != null && !carpdevs.get(n).linkUp())
+                    .findFirst().map(n -> "carpdev " + n + " link down")
+                    .or(() -> vhosts.values().stream().filter(VirtualHost::sendFailing).findFirst()
+                            .map(v -> "send errors on " + v.config().carpdev()))
+                    .orElse(null);
+        }
+        boolean now = why != null;
         boolean changed = now != suppressing;
+        if (!Objects.equals(why, suppressedBy)) {
+            // the display, the JSON and the metrics say it too; the log says when
+            out.add(new Action.Log(Action.Level.WARNING, null, 0, why != null
+                    ? "every carp interface advertises advskew " + VirtualHost.SUPPRESSED_SKEW + " (demoted: " + why + ")"
+                    : "demotion lifted: carp interfaces advertise their own advskew again"));
+        }
         suppressing = now;
+        suppressedBy = why;
         return changed;
+    }
+
+    /** Why every carp interface advertises advskew 240 (a dead carpdev, send errors, with preempt), or null. */
+    public String demotion() {
+        return suppressedBy;
+    }
+
+    /** The advskew this interface advertises now: its own, or 240 while the host is demoted. */
+    public int advskewSent(String name) {
+        VirtualHost v = vhosts.get(name);
+        return v == null ? 0 : v.effectiveSkew();
     }
 
     // ---------------------------------------------------------------- for VirtualHost

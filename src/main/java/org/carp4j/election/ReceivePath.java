@@ -32,6 +32,11 @@ final class ReceivePath {
     private final ReceiveStats stats = new ReceiveStats();
     /** net.inet.carp.log=1: one line per drop reason per second; the counters count them all. */
     private final LogLimiter dropLines = new LogLimiter(Interval.SECOND);
+    /**
+     * Bad authentication at every log level, once a minute per source and vhid: a wrong password
+     * splits the brain (both MASTER), and the drop counter alone says nothing at log 0.
+     */
+    private final LogLimiter badAuthLines = new LogLimiter(60 * Interval.SECOND, 64);
 
     ReceivePath(Hosts hosts) {
         this.hosts = hosts;
@@ -58,6 +63,14 @@ final class ReceivePath {
             a.vhost().onAdvert(a.src(), a.carp(), now, out);
         } catch (DecodeException e) {
             stats.dropped(e.reason());
+            if (e.reason() == DropReason.BAD_AUTH) {
+                // the message names the vhid and the source: one line per pair a minute, at every level
+                String more = badAuthLines.admit(e.getMessage(), now);
+                if (more != null) {
+                    out.add(new Action.Log(Action.Level.WARNING, null, 0, dev + ": dropped " + e.getMessage() + more));
+                }
+                return out;
+            }
             String more = sysctls.log() >= 1 ? dropLines.admit(e.reason(), now) : null;
             if (more != null) {
                 out.add(new Action.Log(Action.Level.INFO, null, 0, dev + ": dropped " + e.getMessage() + more));
@@ -90,6 +103,7 @@ final class ReceivePath {
                     () -> "version " + h.version() + " from " + ip.src().getHostAddress());
         }
         if (!v.verify(h)) {
+            v.failedAuthentication(ip.src(), now);
             throw new DecodeException(DropReason.BAD_AUTH, () -> "vhid " + h.vhid() + " from "
                     + ip.src().getHostAddress() + " (check vhid, password and addresses)");
         }

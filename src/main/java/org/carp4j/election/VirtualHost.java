@@ -43,6 +43,9 @@ final class VirtualHost {
     private CarpState state = CarpState.INIT;
     private long advertDue = NEVER;
     private long masterDownDue = NEVER;
+    /** The last advertisement for this vhid that failed authentication: named when the master times out. */
+    private InetAddress badAuthFrom;
+    private long badAuthAt;
     /** Next periodic re-announcement while MASTER (net.inet.carp.garprefresh), or NEVER. */
     private long refreshDue = NEVER;
     /** Adverts still to send before the delayed second gratuitous ARP (0 = none pending). */
@@ -119,6 +122,20 @@ final class VirtualHost {
             sendForm = v; // answer a peer in the form it uses (differs only with a link-local VIP)
         }
         return v != null;
+    }
+
+    void failedAuthentication(InetAddress src, long now) {
+        badAuthFrom = src;
+        badAuthAt = now;
+    }
+
+    /** A master that is heard but fails authentication looks dead: say so, it is likely a wrong pass. */
+    private String timedOut(long now) {
+        if (badAuthFrom != null && now - badAuthAt <= masterDown()) {
+            return "master timed out (advertisements from " + badAuthFrom.getHostAddress()
+                    + " failed authentication: check pass)";
+        }
+        return "master timed out";
     }
 
     int effectiveSkew() {
@@ -265,7 +282,7 @@ final class VirtualHost {
             refreshDue = every > 0 ? refreshDue + every * Interval.SECOND : NEVER;
         }
         if (state == CarpState.BACKUP && now >= masterDownDue) {
-            becomeMaster(now, "master timed out", out);
+            becomeMaster(now, timedOut(now), out);
         } else if (state == CarpState.MASTER && now >= advertDue) {
             sendAdverts(config.advbase(), effectiveSkew(), out);
             if (delayedAnnounce > 0 && --delayedAnnounce == 0) {

@@ -56,9 +56,10 @@ class BashCompletionTest {
         "'carpconfig carp0 -carp'|'-carpdev -carppeer'",
         "'carpconfig carp0 carppeer '|''",
         "'carpconfig -g '|'carp'",
-        "'carpconfig -g carp '|'-carpdemote carpdemote'",
+        "'carpconfig -g carp '|'--json -carpdemote carpdemote'",
+        "'carpconfig carp0 10.0.0.1/24 broad'|'broadcast'",
         "'carpsysctl net.inet.carp.p'|'net.inet.carp.preempt'",
-        "'carpsysctl -'|'--help -a -n -w'",
+        "'carpsysctl -'|'--help --version -A -a -n -w'",
         "'carpd --'|'--check --cleanup --downscript --help --hook-timeout --hooks-dir --metrics-port --port --state-dir --upscript --version'",
     })
     void completes(String line, String expected) throws Exception {
@@ -68,6 +69,6 @@ class BashCompletionTest {
     @Test
     void carpInterfaceNamesComeFromTheDaemon() throws Exception {
         assertEquals("carp0 carp1", complete("carpconfig c"));
-        assertEquals("--help -a -g -l", complete("carpconfig -"));
+        assertEquals("--help --json --version -a -g -l", complete("carpconfig -"));
     }
 }

@@ -56,7 +56,7 @@ class IfconfigTest {
         "10.0.0.1/25,            25",
         "10.0.0.1 netmask 255.255.0.0, 16",
         "inet 10.0.0.1/24,       24",
-        "10.0.0.1,               32",
+        "10.0.0.1,               24",
     })
     void addressForms(String words, int prefix) throws Exception {
         assertEquals(List.of(VipAddress.parse("10.0.0.1/" + prefix)), apply("vhid 1 " + words).addresses());
@@ -108,8 +108,8 @@ class IfconfigTest {
         "advbase 256                   | advbase 256: too large",
         "advskew 255                   | advskew 255: too large",
         "pass abcdefghijklmnopqrst     | pass: longer than 19 characters",
-        "frobnicate                    | frobnicate: bad value",
-        "vhid 1 frobnicate             | frobnicate: bad value",
+        "frobnicate                    | unknown keyword frobnicate",
+        "vhid 1 frobnicate             | unknown keyword frobnicate",
         "state sideways                | state sideways: bad value (init, backup or master)",
         "carpdev em9                   | carpdev em9: no such interface",
         "10.0.0.1 255.0.255.0          | 255.0.255.0: bad netmask (not contiguous)",

@@ -49,12 +49,13 @@ class SysctlTest {
         "log=-1                         | net.inet.carp.log=-1: Invalid argument (0..2)",
         "stats.ipackets=0               | oid 'net.inet.carp.stats.ipackets' is read only",
         "preempt=1 bogus=1              | unknown oid 'bogus'",
-        "-x                             | illegal option -- x",
+        "-x                             | illegal option -- x<usage>",
         "net.inet.carp=1                | oid 'net.inet.carp' isn't a leaf node",
         "net=1                          | oid 'net' isn't a leaf node",
         "stats=1                        | oid 'net.inet.carp.stats' is read only",
     })
     void refusedLikeSysctl(String line, String message) {
-        assertEquals(message, assertThrows(CommandException.class, () -> run(line)).getMessage());
+        assertEquals(message.replace("<usage>", "\n" + Sysctl.USAGE),
+                assertThrows(CommandException.class, () -> run(line)).getMessage());
     }
 }

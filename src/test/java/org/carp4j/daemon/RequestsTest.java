@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
+import org.carp4j.commands.CarpconfigLine;
 import org.carp4j.commands.CommandException;
 import org.carp4j.commands.HostInterface;
 import org.carp4j.config.StateDocument;
@@ -124,7 +125,7 @@ class RequestsTest {
         assertEquals(new Protocol.Response(1, "", "vhid 256: too large"), carpconfig("carp0 vhid 256"));
         assertEquals(new Protocol.Response(1, "", "carp: invalid carp demotion: too large"),
                 carpconfig("-g carp carpdemote 200"));
-        assertEquals(new Protocol.Response(1, "", "illegal option -- x"), carpconfig("-x"));
+        assertEquals(new Protocol.Response(1, "", "illegal option -- x\n" + CarpconfigLine.USAGE), carpconfig("-x"));
         assertEquals(2, requests.handle(new Protocol.Request("t", "reboot", List.of())).exit());
         assertSame(before, daemon.doc);
     }
@@ -152,5 +153,21 @@ class RequestsTest {
         assertEquals("", carpconfig("carp0 pass lanpasswd").err());
         assertEquals("warning: carp0 has no password; anyone on the LAN can take over vhid 2", carpconfig("carp0 -pass").err());
         assertEquals("", carpconfig("carp1 create vhid 3 pass x 10.0.0.3/24").err());
+    }
+
+    /** --json with every display form; refused with a change. */
+    @Test
+    void jsonWithEveryDisplayForm() {
+        assertEquals(0, carpconfig("carp0 create vhid 1 pass x 10.0.0.1/24").exit());
+        String one = carpconfig("carp0 --json").out();
+        assertTrue(one.startsWith("[ {") && one.contains("\"flags\" : [ \"UP\""), one);
+        assertEquals(one, carpconfig("-a --json").out());
+        assertEquals(one, requests.handle(new Protocol.Request("t", "carpconfig", List.of("--json"))).out(), "bare carpconfig");
+        assertEquals(one, requests.handle(new Protocol.Request("t", "carpconfig", List.of())).exit() == 0 ? one : "");
+        assertEquals("[ \"carp0\" ]\n", carpconfig("-l --json").out());
+        assertEquals("{\n  \"group\" : \"carp\",\n  \"demote\" : 0\n}\n", carpconfig("-g carp --json").out());
+        StateDocument before = daemon.doc;
+        assertEquals(1, carpconfig("carp0 advskew 5 --json").exit());
+        assertSame(before, daemon.doc);
     }
 }

@@ -105,9 +105,9 @@ public final class Hostile {
         }
     }
 
-    static final String[] KEYWORDS = {"create", "destroy", "up", "down", "vhid", "pass", "carpdev", "-carpdev",
-        "advbase", "advskew", "state", "inet", "inet6", "alias", "-alias", "netmask", "prefixlen", "-pass", "--json",
-        "carppeer", "-carppeer"};
+    /** The grammar's own keywords (its table), --json, and a BSD word carpconfig does not implement. */
+    static final String[] KEYWORDS = java.util.stream.Stream.concat(org.carp4j.commands.Keyword.words().stream(),
+            java.util.stream.Stream.of("--json", "mtu")).toArray(String[]::new);
     static final String[] VALUES = {"0", "1", "2", "7", "85", "128", "240", "254", "255", "256", "-1", "x", "",
         "em0", "em9", "lo", "init", "backup", "master", "MASTER", "secret", "abcdefghijklmnopqrstu",
         "172.16.0.100", "172.16.0.101/24", "10.0.0.1", "255.255.255.0", "0xffffff00", "0xff00ff00", "2001:db8::9",

@@ -9,14 +9,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.carp4j.commands.Arg;
+import org.carp4j.commands.CarpconfigLine;
 import org.carp4j.commands.CommandException;
+import org.carp4j.commands.Flag;
 import org.carp4j.commands.HostInterface;
 import org.carp4j.commands.Ifconfig;
 import org.carp4j.commands.IfconfigRequest;
+import org.carp4j.commands.Keyword;
+import org.carp4j.commands.Suggest;
 import org.carp4j.commands.Sysctl;
 import org.carp4j.config.Limits;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
+import org.carp4j.config.SysctlVar;
 import org.carp4j.config.Sysctls;
 import org.carp4j.config.VhostConfig;
 import org.carp4j.config.VipAddress;
@@ -24,11 +30,31 @@ import org.carp4j.control.Protocol;
 
 /** Everything carpd parses from outside: control requests, the state file, command words. */
 class ParsersFuzzTest {
-    static final List<String> WORDS = List.of("create", "destroy", "up", "down", "vhid", "pass", "carpdev", "-carpdev",
-            "advbase", "advskew", "state", "master", "backup", "init", "inet", "inet6", "alias", "-alias", "netmask",
-            "prefixlen", "em0", "em1", "carp0", "1", "0", "255", "256", "10.0.0.1", "10.0.0.1/24", "255.255.255.0",
-            "0xffffff00", "2001:db8::1", "64", "-pass", "-g", "carp", "carpdemote", "carppeer", "-carppeer", "10.0.0.3",
-            "224.0.0.18");
+    /** The grammar's own words (every keyword, flag and group word, every sysctl), and values around their edges. */
+    static final List<String> WORDS = words();
+
+    private static List<String> words() {
+        List<String> w = new ArrayList<>(Keyword.words());
+        w.addAll(Flag.words());
+        w.addAll(Flag.GroupWord.words());
+        w.add(Flag.GROUP_NAME);
+        for (SysctlVar v : SysctlVar.values()) {
+            w.add(v.shortName() + "=" + v.max());
+            w.add(v.fullName() + "=" + (v.max() + 1));
+            w.add(v.fullName());
+        }
+        for (Keyword k : Keyword.values()) {
+            if (k.arg().kind() == Arg.Kind.NUMBER) {
+                w.addAll(List.of(Integer.toString(k.arg().min()), Integer.toString(k.arg().max()),
+                        Integer.toString(k.arg().max() + 1)));
+            }
+        }
+        w.addAll(List.of("master", "backup", "init", "em0", "em1", "carp0", "1", "-1", "10.0.0.1", "10.0.0.1/24",
+                "10.0.0.255", "10.0.0.0", "10.0.0.2", "255.255.255.0", "0xffffff00", "2001:db8::1", "64", "10.0.0.3",
+                "224.0.0.18", "127.0.0.1", "-an", "mtu", "vhdi"));
+        w.addAll(Suggest.UNSUPPORTED.stream().sorted().limit(5).toList());
+        return List.copyOf(w);
+    }
 
     /** A control request line: decoded, or refused with IllegalArgumentException. Never anything else. */
     @FuzzTest(maxDuration = "30s")
@@ -74,6 +100,13 @@ class ParsersFuzzTest {
         try {
             IfconfigRequest r = ifconfig.parse(doc, name, words);
             assertEquals(List.of(), Limits.problems(r.next()), "an accepted command leaves a valid configuration");
+        } catch (CommandException refused) {
+            assertTrue(!refused.getMessage().isBlank());
+        }
+        List<String> line = new ArrayList<>(words);
+        line.add(0, name);
+        try {
+            assertTrue(CarpconfigLine.parse(line) != null, "the whole command line parses into a plan");
         } catch (CommandException refused) {
             assertTrue(!refused.getMessage().isBlank());
         }

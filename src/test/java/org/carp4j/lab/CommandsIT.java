@@ -92,7 +92,12 @@ class CommandsIT {
             {"vhid 256: too large", "carp1", "vhid", "256"},
             {"carp9: no such interface", "carp9"},
             {"pass: longer than 19 characters", "carp1", "pass", "abcdefghijklmnopqrst"},
-            {"frobnicate: bad value", "carp1", "advskew", "5", "frobnicate"},
+            {"unknown keyword frobnicate", "carp1", "advskew", "5", "frobnicate"},
+            {"unknown keyword vhdi, did you mean vhid?", "carp1", "vhdi", "2"},
+            {"mtu: not supported by carpconfig", "carp1", "mtu", "1400"},
+            {"carpdev carp0: a carp interface cannot carry carp (carp on carp)", "carp1", "carpdev", "carp0"},
+            {"advbase 0 with advskew 0: no interval (advbase 0 needs advskew 1 to 254)", "carp1", "advbase", "0"},
+            {"172.16.0.255: the broadcast address of 172.16.0.0/24", "carp1", "172.16.0.255/24", "alias"},
             {"advskew 255: too large", "carp1", "advskew", "255"},
             {"carpdev em7: no such interface", "carp1", "carpdev", "em7"},
             {"carp1: interface exists", "carp1", "create"},
@@ -107,6 +112,7 @@ class CommandsIT {
         for (String[] row : new String[][] {
             {"unknown oid 'net.inet.carp.bogus'", "net.inet.carp.bogus=1"},
             {"invalid integer 'on'", "-w", "preempt=on"},
+            {"unknown oid 'preemt', did you mean 'preempt'?", "preemt=1"},
             {"oid 'net.inet.carp.stats.badttl' is read only", "net.inet.carp.stats.badttl=0"},
         }) {
             Lab.Result r = h.carpsysctl(java.util.Arrays.copyOfRange(row, 1, row.length));
