@@ -34,7 +34,6 @@ public final class CdsTraining {
         // the command classes as the launcher loads them
         Class.forName(CarpConfigCommand.class.getName());
         Class.forName(CarpSysctlCommand.class.getName());
-        Remote.wantsHelp(new String[] {"carp0"});
         PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         try (ServerSocket server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
             Thread standIn = new Thread(() -> answer(server), "carpd-stand-in");

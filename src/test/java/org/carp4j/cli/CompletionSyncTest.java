@@ -58,6 +58,7 @@ class CompletionSyncTest {
     static Set<String> keywordsWithFreeValues() {
         return Arrays.stream(Keyword.values()).filter(k -> k.arg().arity() == 1)
                 .filter(k -> k.arg().kind() != Arg.Kind.STATE && k.arg().kind() != Arg.Kind.HOST_INTERFACE)
+                .filter(k -> k != Keyword.ADVBASE) // offered its two modes, 0 and 1
                 .map(Keyword::word).collect(Collectors.toCollection(TreeSet::new));
     }
 
@@ -76,6 +77,7 @@ class CompletionSyncTest {
         assertEquals(keywordsAfterAnInterface(), words(BASH, "local keywords=\"([^\"]*)\""));
         assertEquals(keywordsWithFreeValues(), words(BASH, "\\n\\s*([a-z0-9|-]+)\\) COMPREPLY=\\(\\) ;;"));
         assertTrue(BASH.contains("state) mapfile -t COMPREPLY < <(compgen -W \"init backup master\""));
+        assertTrue(BASH.contains("advbase) mapfile -t COMPREPLY < <(compgen -W \"0 1\""));
         assertTrue(BASH.contains("carpdev) mapfile -t COMPREPLY < <(compgen -W \"$(_carp4j_host_interfaces)\""));
         Set<String> group = words(BASH, "3\\) mapfile -t COMPREPLY < <\\(compgen -W \"([^\"]*)\"");
         assertTrue(group.containsAll(Flag.GroupWord.words()), group.toString());
@@ -87,6 +89,7 @@ class CompletionSyncTest {
         assertEquals(keywordsAfterAnInterface(), words(ZSH, "keywords=\\(([^)]*)\\)"));
         assertEquals(keywordsWithFreeValues(), words(ZSH, "\\n\\s*([a-z0-9|-]+)\\) ;;"));
         assertTrue(ZSH.contains("state) compadd init backup master ;;"));
+        assertTrue(ZSH.contains("compadd -l -d d -- 1 0 ;;"), "advbase: its two modes");
         assertTrue(ZSH.contains("carpdev) _carp4j_host_interfaces ;;"));
         assertTrue(words(ZSH, "CURRENT == 4 \\)\\) && compadd -- ([^\\n]*)").containsAll(Flag.GroupWord.words()));
         assertEquals(sysctlNames(), words(ZSH, "compadd -S '' ([^\\n]*)"));
