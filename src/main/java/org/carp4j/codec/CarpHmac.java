@@ -94,8 +94,16 @@ public final class CarpHmac {
      */
     public static final class Keyed {
         private final Mac mac;
+        private final HmacSha1 wire;
+        private final byte[] digest = new byte[HmacSha1.LENGTH];
+        /** The message before the counter, per variant, for the vhid and addresses last asked about. */
+        private int prefixVhid = -1;
+        private Collection<? extends InetAddress> prefixFor;
+        private byte[] prefixAll;
+        private byte[] prefixWithoutLinkLocal; // null: no link-local address, the variants are equal
 
         public Keyed(byte[] key) {
+            wire = new HmacSha1(key.length == 0 ? new byte[20] : key);
             try {
                 mac = Mac.getInstance("HmacSHA1");
                 // HMAC zero-pads short keys, so the 20 zero bytes BSD uses for "no password" equal
@@ -131,6 +139,59 @@ public final class CarpHmac {
             return addresses.stream().anyMatch(CarpHmac::isLinkLocal6)
                     && MessageDigest.isEqual(computeStrict(vhid, addresses, counter, Variant.WITHOUT_LINK_LOCAL,
                     advbase, advskew, demote), digest) ? Variant.WITHOUT_LINK_LOCAL : null;
+        }
+
+        /**
+         * {@link #match} on an advert as received: the counter and digest are read in place from
+         * the CARP header at carpOffset, and nothing is allocated (a flood of forgeries ends here).
+         */
+        public Variant matchWire(int vhid, Collection<? extends InetAddress> addresses, byte[] frame, int carpOffset) {
+            return matchWire(vhid, addresses, frame, carpOffset, false);
+        }
+
+        /** {@link #matchStrict} on an advert as received; advbase, advskew and demote are its own. */
+        public Variant matchStrictWire(int vhid, Collection<? extends InetAddress> addresses, byte[] frame,
+                                       int carpOffset) {
+            return matchWire(vhid, addresses, frame, carpOffset, true);
+        }
+
+        private Variant matchWire(int vhid, Collection<? extends InetAddress> addresses, byte[] frame, int carp,
+                                  boolean strict) {
+            if (vhid != prefixVhid || addresses != prefixFor) {
+                prefixAll = prefix(vhid, addresses, Variant.ALL_ADDRESSES);
+                prefixWithoutLinkLocal = addresses.stream().anyMatch(CarpHmac::isLinkLocal6)
+                        ? prefix(vhid, addresses, Variant.WITHOUT_LINK_LOCAL) : null;
+                prefixVhid = vhid;
+                prefixFor = addresses;
+            }
+            if (digestMatches(prefixAll, frame, carp, strict)) {
+                return Variant.ALL_ADDRESSES;
+            }
+            return prefixWithoutLinkLocal != null && digestMatches(prefixWithoutLinkLocal, frame, carp, strict)
+                    ? Variant.WITHOUT_LINK_LOCAL : null;
+        }
+
+        private static byte[] prefix(int vhid, Collection<? extends InetAddress> addresses, Variant variant) {
+            byte[] m = message(vhid, addresses, new byte[8], variant);
+            return Arrays.copyOf(m, m.length - 8);
+        }
+
+        /** Constant-time: every byte of the digest is compared whatever the first difference. */
+        private boolean digestMatches(byte[] prefix, byte[] frame, int carp, boolean strict) {
+            wire.begin();
+            wire.update(prefix, 0, prefix.length);
+            wire.update(frame, carp + 8, 8);
+            if (strict) {
+                wire.update(frame[carp + 5]); // advbase
+                wire.update(frame[carp + 2]); // advskew
+                wire.update(frame[carp + 4]); // demote
+            }
+            wire.finish(digest, 0);
+            int diff = 0;
+            for (int i = 0; i < HmacSha1.LENGTH; i++) {
+                diff |= digest[i] ^ frame[carp + 16 + i];
+            }
+            return diff == 0;
         }
 
         /** True if the digest matches either accepted variant; compared in constant time. */

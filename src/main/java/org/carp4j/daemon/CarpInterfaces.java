@@ -115,6 +115,16 @@ final class CarpInterfaces {
                     log.error("link", d + ": " + ex.getMessage());
                 }
             }
+            Link l = links.get(d);
+            if (l != null) {
+                Set<Integer> vhids = new TreeSet<>();
+                next.values().stream().filter(k -> k.carpdev().equals(d)).forEach(k -> vhids.add(k.vhid()));
+                try {
+                    l.vhids(vhids); // the kernel filter: other vhids never reach the loop
+                } catch (IOException ex) {
+                    log.error("link", d + ": " + ex.getMessage());
+                }
+            }
         }
     }
 

@@ -42,7 +42,7 @@ public final class CarpEngine {
         }
 
         @Override
-        public Optional<VirtualHost> find(String dev, int vhid) {
+        public VirtualHost find(String dev, int vhid) {
             return CarpEngine.this.find(dev, vhid);
         }
 
@@ -252,6 +252,11 @@ public final class CarpEngine {
         return receivePath.receive(dev, frame, now);
     }
 
+    /** frame[0..length) captured on a carpdev, in a buffer the caller reuses once this returns. */
+    public List<Action> receive(String dev, byte[] frame, int length, long now) {
+        return receivePath.receive(dev, frame, length, now);
+    }
+
     /**
      * An ARP frame captured on a carpdev. One from a carppeer tells us its MAC. A request may also
      * be ours to answer under net.inet.carp.arpbalance (see {@link ArpBalance}).
@@ -287,13 +292,13 @@ public final class CarpEngine {
         return (cd != null && cd.owns(src)) || src.equals(sourceAddress(v, src instanceof Inet4Address));
     }
 
-    private Optional<VirtualHost> find(String dev, int vhid) {
+    private VirtualHost find(String dev, int vhid) {
         for (VirtualHost v : vhosts.values()) {
             if (v.config().vhid() == vhid && v.state() != CarpState.INIT && dev.equals(v.config().carpdev())) {
-                return Optional.of(v);
+                return v;
             }
         }
-        return Optional.empty();
+        return null;
     }
 
     // ---------------------------------------------------------------- reconciliation

@@ -100,14 +100,15 @@ final class VirtualHost {
     }
 
     /** With net.inet.carp.replay on: false if this authenticated advert replays an older one. */
-    boolean fresh(CarpHeader h, long now) {
-        return replay.accept(h.counter(), h.advbase(), h.advskew(), now);
+    boolean fresh(long counter, int advbase, int advskew, long now) {
+        return replay.accept(counter, advbase, advskew, now);
     }
 
-    boolean verify(CarpHeader h) {
+    /** The advert's HMAC, read in place from the CARP header at frame[carp..]; allocates nothing. */
+    boolean verify(byte[] frame, int carp) {
         CarpHmac.Variant v = segment.strictAuth()
-                ? hmac.matchStrict(config.vhid(), hashed, h.counterBytes(), h.advbase(), h.advskew(), h.demote(), h.hmac())
-                : hmac.match(config.vhid(), hashed, h.counterBytes(), h.hmac());
+                ? hmac.matchStrictWire(config.vhid(), hashed, frame, carp)
+                : hmac.matchWire(config.vhid(), hashed, frame, carp);
         if (v != null) {
             sendForm = v; // answer a peer in the form it uses (differs only with a link-local VIP)
         }
