@@ -34,6 +34,8 @@ public final class CarpEngine {
 
     private final RandomGenerator random;
     private final Map<String, VirtualHost> vhosts = new LinkedHashMap<>();
+    /** vhosts' values, for the per-frame lookup and the per-wake-up deadline without an iterator. */
+    private VirtualHost[] all = new VirtualHost[0];
     private final Map<String, Carpdev> carpdevs = new HashMap<>();
     private final ReceivePath receivePath = new ReceivePath(new ReceivePath.Hosts() {
         @Override
@@ -103,6 +105,7 @@ public final class CarpEngine {
                 v.timingChanged(now, out);
             }
         }
+        all = vhosts.values().toArray(new VirtualHost[0]);
         if (updateSuppression()) {
             timingChanged = true;
         }
@@ -241,7 +244,7 @@ public final class CarpEngine {
     /** The earliest time {@link #tick} has work, or Long.MAX_VALUE. */
     public long nextDeadline() {
         long d = neighbours.nextDeadline();
-        for (VirtualHost v : vhosts.values()) {
+        for (VirtualHost v : all) {
             d = Math.min(d, v.nextDeadline());
         }
         return d;
@@ -293,7 +296,7 @@ public final class CarpEngine {
     }
 
     private VirtualHost find(String dev, int vhid) {
-        for (VirtualHost v : vhosts.values()) {
+        for (VirtualHost v : all) {
             if (v.config().vhid() == vhid && v.state() != CarpState.INIT && dev.equals(v.config().carpdev())) {
                 return v;
             }
