@@ -68,6 +68,11 @@ final class CarpInterfaces {
         return links.get(carpdev);
     }
 
+    /** The open links by carpdev. */
+    Map<String, Link> links() {
+        return Map.copyOf(links);
+    }
+
     Map<String, CarpIface> wanted() {
         return Map.copyOf(wanted);
     }

@@ -198,7 +198,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     String metrics(EventLoop loop) {
         return Metrics.render(doc, this::state, engine::peerResolved, effects.transitions(), engine.stats())
                 + Metrics.queues(loop.dropped(), loop.refused(), worker.worker().dropped(), worker.worker().backlog())
-                + Metrics.hooks(effects.hooksDropped());
+                + Metrics.hooks(effects.hooksDropped()) + Metrics.capture(ifaces.links());
     }
 
     // ------------------------------------------------------------------ control requests
