@@ -149,8 +149,11 @@ final class CarpInterfaces {
      */
     void checkDrift(boolean answerArp, Consumer<String> recreated) {
         boolean freed = false;
+        Set<String> names = new HashSet<>(foreign);
+        names.addAll(present);
+        Set<String> existing = host.existing(names);
         for (String name : new ArrayList<>(foreign)) {
-            if (host.carrier(name).isEmpty()) { // the admin removed it: the name is ours to use now
+            if (!existing.contains(name)) { // the admin removed it: the name is ours to use now
                 foreign.remove(name);
                 wanted.remove(name);
                 freed = true;
@@ -160,7 +163,7 @@ final class CarpInterfaces {
             foreignChanged.run();
         }
         for (String name : new ArrayList<>(present)) {
-            if (host.carrier(name).isEmpty()) {
+            if (!existing.contains(name)) {
                 present.remove(name);
                 log.warn("host", name + " vanished from the host; recreating");
                 create(wanted.get(name), answerArp);

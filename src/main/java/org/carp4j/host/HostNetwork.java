@@ -16,6 +16,20 @@ public interface HostNetwork {
     /** Just the carrier, cheaply (polled often); empty if the interface does not exist. */
     Optional<Boolean> carrier(String name);
 
+    /**
+     * Which of these interfaces exist. Polled every 100 ms for every carp interface, so the real
+     * host answers from one directory listing, not a file read per interface (255 of them).
+     */
+    default java.util.Set<String> existing(java.util.Collection<String> names) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String n : names) {
+            if (carrier(n).isPresent()) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
     /** Carrier, MAC and addresses of one interface, empty if it does not exist. */
     Optional<Carpdev> carpdev(String name) throws IOException;
 

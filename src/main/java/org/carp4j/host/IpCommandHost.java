@@ -76,6 +76,26 @@ public final class IpCommandHost implements HostNetwork {
         }
     }
 
+    @Override
+    public java.util.Set<String> existing(java.util.Collection<String> names) {
+        if (names.isEmpty()) {
+            return java.util.Set.of();
+        }
+        java.util.Set<String> out = new java.util.HashSet<>();
+        try (java.nio.file.DirectoryStream<Path> d = Files.newDirectoryStream(Path.of("/sys/class/net"))) {
+            java.util.Set<String> wanted = java.util.Set.copyOf(names);
+            for (Path p : d) {
+                String n = p.getFileName().toString();
+                if (wanted.contains(n)) {
+                    out.add(n);
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            return HostNetwork.super.existing(names);
+        }
+    }
+
     private static List<VipAddress> addresses(JsonNode n) {
         List<VipAddress> out = new ArrayList<>();
         for (JsonNode a : n.path("addr_info")) {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * The kernel filter on a real segment: an attacker (h3) sends adverts for a vhid carpd does not
  * run, over IPv4 and IPv6, and UDP frames that carry our vhid in the CARP header's place. None of
  * them reaches carpd (its capture counter and its drop counters say so); forged adverts for our
- * own vhid still do, and are dropped as bad authentication.
+ * own vhid still do, and are dropped as bad authentication. A vhid configured later gets in at once.
  */
 class CaptureFilterIT extends LabTest {
     static final String VIP = "172.16.0.100";
@@ -78,5 +78,22 @@ class CaptureFilterIT extends LabTest {
         assertEquals(0, metric(h, "carp_drops_total{reason=\"unknownvhid\"}"), "no advert for another vhid got in");
         assertEquals(0, metric(h, "carp_drops_total{reason=\"malformed\"}"), "no UDP frame got in");
         assertTrue(h.holds(VIP));
+
+        // a new carp interface for vhid 9: the filter follows at once, and vhid 9 gets in
+        assertEquals(0, h.carpconfig("carp1", "create", "vhid", "9", "pass", "pw", "carpdev", "em0",
+                "172.16.0.109/24").exit());
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> !h.carpconfig("carp1").out().contains("carp: INIT")));
+        List<byte[]> nine = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            nine.add(advert(9, "172.16.0.33", "224.0.0.18", MacAddress.CARP_GROUP_V4));
+        }
+        Path pcap9 = lab.dir().resolve("nine.pcap");
+        Pcap.write(pcap9, nine);
+        Lab.Result r9 = Lab.Result.of(List.of("ip", "netns", "exec", lab.h(3).ns, "java", "-cp",
+                System.getProperty("java.class.path"), Hostile.class.getName(), "replay", "em0", pcap9.toString()));
+        assertEquals(0, r9.exit(), r9.out() + r9.err());
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> metric(h, "carp_drops_total{reason=\"badauth\"}") == 10),
+                "vhid 9's forgeries now reach carpd:\n" + h.scrape(PORT));
+        assertEquals(0, metric(h, "carp_drops_total{reason=\"unknownvhid\"}"));
     }
 }
