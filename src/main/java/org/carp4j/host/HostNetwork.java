@@ -33,6 +33,15 @@ public interface HostNetwork {
     /** Carrier, MAC and addresses of one interface, empty if it does not exist. */
     Optional<Carpdev> carpdev(String name) throws IOException;
 
+    /** {@link #carpdev} for several interfaces, by name; those that do not exist are left out. */
+    default java.util.Map<String, Carpdev> carpdevs(java.util.Collection<String> names) throws IOException {
+        java.util.Map<String, Carpdev> out = new java.util.HashMap<>();
+        for (String n : names) {
+            carpdev(n).ifPresent(c -> out.put(n, c));
+        }
+        return out;
+    }
+
     /** An interface of the wanted name exists and is not ours (no carp4j alias): left alone. */
     final class ForeignInterfaceException extends IOException {
         public ForeignInterfaceException(String name) {

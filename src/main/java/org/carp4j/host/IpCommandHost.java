@@ -56,13 +56,33 @@ public final class IpCommandHost implements HostNetwork {
         if (list.size() == 0) {
             return Optional.empty();
         }
-        JsonNode n = list.get(0);
+        return Optional.of(parse(name, list.get(0)));
+    }
+
+    /** One `ip -j addr show` for all of them: the address check reads 255 interfaces a second. */
+    @Override
+    public java.util.Map<String, Carpdev> carpdevs(java.util.Collection<String> names) throws IOException {
+        java.util.Map<String, Carpdev> out = new java.util.HashMap<>();
+        if (names.isEmpty()) {
+            return out;
+        }
+        java.util.Set<String> wanted = java.util.Set.copyOf(names);
+        for (JsonNode n : ip("-j", "addr", "show")) {
+            String name = n.path("ifname").asText();
+            if (wanted.contains(name)) {
+                out.put(name, parse(name, n));
+            }
+        }
+        return out;
+    }
+
+    private static Carpdev parse(String name, JsonNode n) {
         boolean carrier = false;
         for (JsonNode f : n.path("flags")) {
             carrier |= f.asText().equals("LOWER_UP");
         }
         MacAddress mac = n.path("address").isTextual() ? MacAddress.parse(n.path("address").asText()) : MacAddress.ZERO;
-        return Optional.of(new Carpdev(name, mac, addresses(n), carrier));
+        return new Carpdev(name, mac, addresses(n), carrier);
     }
 
     @Override

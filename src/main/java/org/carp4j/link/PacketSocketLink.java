@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link FrameBatch} and handed over together, so the daemon wakes once per batch, not per frame.
  *
  * <p>Why not libpcap: pcap4j calls back into Java through JNA for every frame and builds a JNA
- * Structure and a byte[] each time; here a whole batch costs one native call and no allocation.
+ * Structure and a byte[] each time; here a whole batch costs one native call and no per-frame allocation.
  * Why not a PACKET_RX_RING: at CARP's rates recvmmsg already reads a batch per wake-up, in a
  * third of the code (no ring walking, no frame status handshake).
  *

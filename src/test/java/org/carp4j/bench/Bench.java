@@ -351,7 +351,7 @@ public final class Bench {
                         List<Double> jitter = jitterMs(watch.all(), 1.0);
                         long spurious = transitions(lab, impl) - before;
                         boolean stillMaster = lab.h(1).holds(VIP) && !lab.h(2).holds(VIP);
-                        java.util.regex.Matcher achieved = java.util.regex.Pattern.compile("\\((\\d+)/s\\)").matcher(sent.out());
+                        java.util.regex.Matcher achieved = java.util.regex.Pattern.compile("\\((\\d+)/s").matcher(sent.out());
                         String at = achieved.find() ? achieved.group(1) + "/s" : "?/s";
                         row(String.format("flood %dk forged adverts/s for %d s: spurious transitions, master jitter p99 (ms),"
                                         + " CPU of both daemons, flooder's achieved rate", rate / 1000, seconds), impl,
