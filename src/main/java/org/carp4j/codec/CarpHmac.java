@@ -89,25 +89,43 @@ public final class CarpHmac {
     }
 
     /**
-     * One group's HMAC with its key set up once: the receive path checks every advert (a flood of
-     * forged ones included), so it must not look up and initialise a Mac each time. Not thread-safe.
+     * One group's HMAC with its key set up once and the message up to the counter built once per
+     * vhid and address list: the receive path checks every advert (a flood of forged ones
+     * included), and 255 groups each sign one a second. Not thread-safe.
      */
     public static final class Keyed {
-        private final Mac mac;
+        private final HmacSha1 wire;
+        private final byte[] digest = new byte[HmacSha1.LENGTH];
+        /** The message before the counter, per variant, for the vhid and the (unmodifiable) address list last asked about. */
+        private int prefixVhid = -1;
+        private Collection<? extends InetAddress> prefixFor;
+        private byte[] prefixAll;
+        private byte[] prefixWithoutLinkLocal; // null: no link-local address, the variants are equal
 
         public Keyed(byte[] key) {
-            try {
-                mac = Mac.getInstance("HmacSHA1");
-                // HMAC zero-pads short keys, so the 20 zero bytes BSD uses for "no password" equal
-                // an empty key; JCE refuses empty keys, so say it with zeros.
-                mac.init(new SecretKeySpec(key.length == 0 ? new byte[20] : key, "HmacSHA1"));
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("HmacSHA1 is part of every Java runtime", e);
-            }
+            // HMAC zero-pads short keys, so the 20 zero bytes BSD uses for "no password" equal an empty key
+            wire = new HmacSha1(key.length == 0 ? new byte[20] : key);
         }
 
         public byte[] compute(int vhid, Collection<? extends InetAddress> addresses, byte[] counter, Variant variant) {
-            return mac.doFinal(message(vhid, addresses, counter, variant));
+            return sign(vhid, addresses, counter, variant, null);
+        }
+
+        /** The HMAC over the cached message prefix, the counter and any trailing bytes (strict). */
+        private byte[] sign(int vhid, Collection<? extends InetAddress> addresses, byte[] counter, Variant variant,
+                            byte[] trailer) {
+            prefixes(vhid, addresses);
+            byte[] prefix = variant == Variant.WITHOUT_LINK_LOCAL && prefixWithoutLinkLocal != null
+                    ? prefixWithoutLinkLocal : prefixAll;
+            wire.begin();
+            wire.update(prefix, 0, prefix.length);
+            wire.update(counter, 0, counter.length);
+            if (trailer != null) {
+                wire.update(trailer, 0, trailer.length);
+            }
+            byte[] out = new byte[HmacSha1.LENGTH];
+            wire.finish(out, 0);
+            return out;
         }
 
         /**
@@ -117,8 +135,7 @@ public final class CarpHmac {
          */
         public byte[] computeStrict(int vhid, Collection<? extends InetAddress> addresses, byte[] counter,
                                     Variant variant, int advbase, int advskew, int demote) {
-            mac.update(message(vhid, addresses, counter, variant));
-            return mac.doFinal(new byte[] {(byte) advbase, (byte) advskew, (byte) demote});
+            return sign(vhid, addresses, counter, variant, new byte[] {(byte) advbase, (byte) advskew, (byte) demote});
         }
 
         /** The strict variant the digest was made with, or null if neither; constant-time compare. */
@@ -131,6 +148,64 @@ public final class CarpHmac {
             return addresses.stream().anyMatch(CarpHmac::isLinkLocal6)
                     && MessageDigest.isEqual(computeStrict(vhid, addresses, counter, Variant.WITHOUT_LINK_LOCAL,
                     advbase, advskew, demote), digest) ? Variant.WITHOUT_LINK_LOCAL : null;
+        }
+
+        /**
+         * {@link #match} on an advert as received: the counter and digest are read in place from
+         * the CARP header at carpOffset, and nothing is allocated (a flood of forgeries ends here).
+         */
+        public Variant matchWire(int vhid, Collection<? extends InetAddress> addresses, byte[] frame, int carpOffset) {
+            return matchWire(vhid, addresses, frame, carpOffset, false);
+        }
+
+        /** {@link #matchStrict} on an advert as received; advbase, advskew and demote are its own. */
+        public Variant matchStrictWire(int vhid, Collection<? extends InetAddress> addresses, byte[] frame,
+                                       int carpOffset) {
+            return matchWire(vhid, addresses, frame, carpOffset, true);
+        }
+
+        private Variant matchWire(int vhid, Collection<? extends InetAddress> addresses, byte[] frame, int carp,
+                                  boolean strict) {
+            prefixes(vhid, addresses);
+            if (digestMatches(prefixAll, frame, carp, strict)) {
+                return Variant.ALL_ADDRESSES;
+            }
+            return prefixWithoutLinkLocal != null && digestMatches(prefixWithoutLinkLocal, frame, carp, strict)
+                    ? Variant.WITHOUT_LINK_LOCAL : null;
+        }
+
+        /** Builds the message prefixes again only when asked about another vhid or address list. */
+        private void prefixes(int vhid, Collection<? extends InetAddress> addresses) {
+            if (vhid != prefixVhid || addresses != prefixFor) {
+                prefixAll = prefix(vhid, addresses, Variant.ALL_ADDRESSES);
+                prefixWithoutLinkLocal = addresses.stream().anyMatch(CarpHmac::isLinkLocal6)
+                        ? prefix(vhid, addresses, Variant.WITHOUT_LINK_LOCAL) : null;
+                prefixVhid = vhid;
+                prefixFor = addresses;
+            }
+        }
+
+        private static byte[] prefix(int vhid, Collection<? extends InetAddress> addresses, Variant variant) {
+            byte[] m = message(vhid, addresses, new byte[8], variant);
+            return Arrays.copyOf(m, m.length - 8);
+        }
+
+        /** Constant-time: every byte of the digest is compared whatever the first difference. */
+        private boolean digestMatches(byte[] prefix, byte[] frame, int carp, boolean strict) {
+            wire.begin();
+            wire.update(prefix, 0, prefix.length);
+            wire.update(frame, carp + 8, 8);
+            if (strict) {
+                wire.update(frame[carp + 5]); // advbase
+                wire.update(frame[carp + 2]); // advskew
+                wire.update(frame[carp + 4]); // demote
+            }
+            wire.finish(digest, 0);
+            int diff = 0;
+            for (int i = 0; i < HmacSha1.LENGTH; i++) {
+                diff |= digest[i] ^ frame[carp + 16 + i];
+            }
+            return diff == 0;
         }
 
         /** True if the digest matches either accepted variant; compared in constant time. */

@@ -68,6 +68,11 @@ final class CarpInterfaces {
         return links.get(carpdev);
     }
 
+    /** The open links by carpdev. */
+    Map<String, Link> links() {
+        return Map.copyOf(links);
+    }
+
     Map<String, CarpIface> wanted() {
         return Map.copyOf(wanted);
     }
@@ -115,6 +120,16 @@ final class CarpInterfaces {
                     log.error("link", d + ": " + ex.getMessage());
                 }
             }
+            Link l = links.get(d);
+            if (l != null) {
+                Set<Integer> vhids = new TreeSet<>();
+                next.values().stream().filter(k -> k.carpdev().equals(d)).forEach(k -> vhids.add(k.vhid()));
+                try {
+                    l.vhids(vhids); // the kernel filter: other vhids never reach the loop
+                } catch (IOException ex) {
+                    log.error("link", d + ": " + ex.getMessage());
+                }
+            }
         }
     }
 
@@ -134,8 +149,11 @@ final class CarpInterfaces {
      */
     void checkDrift(boolean answerArp, Consumer<String> recreated) {
         boolean freed = false;
+        Set<String> names = new HashSet<>(foreign);
+        names.addAll(present);
+        Set<String> existing = host.existing(names);
         for (String name : new ArrayList<>(foreign)) {
-            if (host.carrier(name).isEmpty()) { // the admin removed it: the name is ours to use now
+            if (!existing.contains(name)) { // the admin removed it: the name is ours to use now
                 foreign.remove(name);
                 wanted.remove(name);
                 freed = true;
@@ -145,7 +163,7 @@ final class CarpInterfaces {
             foreignChanged.run();
         }
         for (String name : new ArrayList<>(present)) {
-            if (host.carrier(name).isEmpty()) {
+            if (!existing.contains(name)) {
                 present.remove(name);
                 log.warn("host", name + " vanished from the host; recreating");
                 create(wanted.get(name), answerArp);

@@ -22,7 +22,7 @@ import org.carp4j.host.CarpProtocolSocket;
 import org.carp4j.host.HostNetwork;
 import org.carp4j.host.InterfaceEvents;
 import org.carp4j.host.IpCommandHost;
-import org.carp4j.link.PcapLink;
+import org.carp4j.link.PacketSocketLink;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -247,7 +247,7 @@ public final class Carpd implements Callable<Integer> {
         }
         HostWorker hostWorker = new HostWorker(log);
         Daemon daemon = new Daemon(store, doc, host,
-                (dev, receiver) -> new PcapLink(dev, "ip proto 112 or ip6 proto 112 or arp", receiver),
+                PacketSocketLink::new,
                 log, System::nanoTime, hostWorker);
         Hooks hooks = new Hooks(new Hooks.Options(hooksDir != null ? hooksDir : dir.resolve("hooks.d"), upscript,
                 downscript, Math.max(1, hookTimeout) * 1000L), log);

@@ -3,6 +3,7 @@ package org.carp4j.daemon;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.carp4j.commands.CommandException;
 import org.carp4j.commands.HostInterface;
 import org.carp4j.config.StateDocument;
@@ -21,6 +23,8 @@ import org.carp4j.election.CarpEngine;
 import org.carp4j.election.CarpState;
 import org.carp4j.election.Carpdev;
 import org.carp4j.host.HostNetwork;
+import org.carp4j.link.FrameBatch;
+import org.carp4j.link.Link;
 
 /**
  * The running carpd: the configuration document and its commit, driving the engine. The host side
@@ -96,10 +100,23 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
      * frames: where captured frames go (bounded, may drop); internal: where the host worker's
      * results go (always taken). Both run the task on the loop thread.
      */
-    void attach(Consumer<Runnable> frames, Consumer<Runnable> internal) {
+    void attach(Predicate<Runnable> frames, Consumer<Runnable> internal) {
         this.internal = internal;
         facts.attach(internal, this::carpdevChanged);
-        ifaces.attach(internal, (dev, f) -> frames.accept(() -> frame(dev, f)), this::foreignChanged);
+        ifaces.attach(internal, new Link.Receiver() {
+            @Override
+            public void frame(String dev, byte[] f) {
+                frames.test(() -> Daemon.this.frame(dev, f));
+            }
+
+            @Override
+            public void frames(String dev, FrameBatch batch) {
+                // one queue entry, one wake-up of the loop, for everything the capture read at once
+                if (!frames.test(() -> batch(dev, batch))) {
+                    batch.release();
+                }
+            }
+        }, this::foreignChanged);
         effects.attach(internal);
         effects.onAdvertSent((ifname, ok) -> execute(engine.sent(ifname, ok, clock.getAsLong())));
     }
@@ -144,6 +161,28 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     public void fire(long now) {
         if (!stopped) {
             execute(engine.tick(now));
+        }
+    }
+
+    /** The frames of one capture wake-up; their buffers go back to the link afterwards. */
+    void batch(String carpdev, FrameBatch batch) {
+        try {
+            if (stopped) {
+                return; // between the bow-out and the loop's end: nothing may make a master again
+            }
+            long now = clock.getAsLong();
+            for (int i = 0; i < batch.size(); i++) {
+                byte[] f = batch.buffer(i);
+                int n = batch.length(i);
+                boolean arp = n > 13 && f[12] == 0x08 && f[13] == 0x06;
+                List<Action> actions = arp ? engine.arp(carpdev, Arrays.copyOf(f, n), now)
+                        : engine.receive(carpdev, f, n, now);
+                if (!actions.isEmpty()) {
+                    execute(actions);
+                }
+            }
+        } finally {
+            batch.release();
         }
     }
 
@@ -199,7 +238,8 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         return Metrics.render(doc, this::state, engine::peerResolved, effects.transitions(), engine.stats())
                 + Metrics.queues(loop.dropped(), loop.refused(), worker.worker().dropped(), worker.worker().backlog())
                 + Metrics.hooks(effects.hooksDropped())
-                + Metrics.demotion(doc, engine::advskewSent, engine.demotion());
+                + Metrics.demotion(doc, engine::advskewSent, engine.demotion())
+                + Metrics.capture(ifaces.links());
     }
 
     // ------------------------------------------------------------------ control requests

@@ -129,17 +129,22 @@ final class Effects {
         if (!worker.idle()) {
             return; // a change is under way; look again next time
         }
+        List<String> names = new ArrayList<>();
         for (var e : held.entrySet()) {
-            String name = e.getKey();
-            if (e.getValue().isEmpty() || !ifaces.present(name)) {
-                continue;
+            if (!e.getValue().isEmpty() && ifaces.present(e.getKey())) {
+                names.add(e.getKey());
             }
-            long gen = generation;
-            worker.submit(name + " address check", () -> {
-                Optional<Carpdev> now = host.carpdev(name);
-                loop.accept(() -> addressesSeen(name, gen, now.map(Carpdev::addresses).orElse(List.of())));
-            });
         }
+        if (names.isEmpty()) {
+            return;
+        }
+        long gen = generation;
+        // one read of the host for all of them: 255 masters must not cost 255 `ip` forks a second
+        worker.submit("address check", () -> {
+            Map<String, Carpdev> now = host.carpdevs(names);
+            loop.accept(() -> names.forEach(name -> addressesSeen(name, gen,
+                    now.containsKey(name) ? now.get(name).addresses() : List.of())));
+        });
     }
 
     private void addressesSeen(String name, long gen, List<VipAddress> onHost) {

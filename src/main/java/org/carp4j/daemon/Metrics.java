@@ -90,6 +90,20 @@ final class Metrics {
         return b.toString();
     }
 
+    /** Per carpdev: frames past the kernel filter handed to carpd, and frames the kernel dropped unread. */
+    static String capture(Map<String, org.carp4j.link.Link> links) {
+        StringBuilder b = new StringBuilder(256);
+        header(b, "carpd_capture_frames_total", "counter", "frames the kernel filter (ARP, CARP for the configured"
+                + " vhids) passed and carpd read (delivered), or the kernel dropped because carpd fell behind");
+        for (Map.Entry<String, org.carp4j.link.Link> e : new java.util.TreeMap<>(links).entrySet()) {
+            b.append("carpd_capture_frames_total{carpdev=\"").append(e.getKey()).append("\",outcome=\"delivered\"} ")
+                    .append(e.getValue().delivered()).append('\n');
+            b.append("carpd_capture_frames_total{carpdev=\"").append(e.getKey()).append("\",outcome=\"kernel_dropped\"} ")
+                    .append(e.getValue().kernelDrops()).append('\n');
+        }
+        return b.toString();
+    }
+
     /** The hooks queue: transitions whose hooks were dropped because too many waited. */
     static String hooks(long dropped) {
         StringBuilder b = new StringBuilder(160);

@@ -34,6 +34,8 @@ public final class CarpEngine {
 
     private final RandomGenerator random;
     private final Map<String, VirtualHost> vhosts = new LinkedHashMap<>();
+    /** vhosts' values, for the per-frame lookup and the per-wake-up deadline without an iterator. */
+    private VirtualHost[] all = new VirtualHost[0];
     private final Map<String, Carpdev> carpdevs = new HashMap<>();
     private final ReceivePath receivePath = new ReceivePath(new ReceivePath.Hosts() {
         @Override
@@ -42,7 +44,7 @@ public final class CarpEngine {
         }
 
         @Override
-        public Optional<VirtualHost> find(String dev, int vhid) {
+        public VirtualHost find(String dev, int vhid) {
             return CarpEngine.this.find(dev, vhid);
         }
 
@@ -104,6 +106,7 @@ public final class CarpEngine {
                 v.timingChanged(now, out);
             }
         }
+        all = vhosts.values().toArray(new VirtualHost[0]);
         if (updateSuppression(out)) {
             timingChanged = true;
         }
@@ -246,7 +249,7 @@ public final class CarpEngine {
     /** The earliest time {@link #tick} has work, or Long.MAX_VALUE. */
     public long nextDeadline() {
         long d = neighbours.nextDeadline();
-        for (VirtualHost v : vhosts.values()) {
+        for (VirtualHost v : all) {
             d = Math.min(d, v.nextDeadline());
         }
         return d;
@@ -255,6 +258,11 @@ public final class CarpEngine {
     /** A frame captured on a carpdev: see {@link ReceivePath}. */
     public List<Action> receive(String dev, byte[] frame, long now) {
         return receivePath.receive(dev, frame, now);
+    }
+
+    /** frame[0..length) captured on a carpdev, in a buffer the caller reuses once this returns. */
+    public List<Action> receive(String dev, byte[] frame, int length, long now) {
+        return receivePath.receive(dev, frame, length, now);
     }
 
     /**
@@ -292,13 +300,13 @@ public final class CarpEngine {
         return (cd != null && cd.owns(src)) || src.equals(sourceAddress(v, src instanceof Inet4Address));
     }
 
-    private Optional<VirtualHost> find(String dev, int vhid) {
-        for (VirtualHost v : vhosts.values()) {
+    private VirtualHost find(String dev, int vhid) {
+        for (VirtualHost v : all) {
             if (v.config().vhid() == vhid && v.state() != CarpState.INIT && dev.equals(v.config().carpdev())) {
-                return Optional.of(v);
+                return v;
             }
         }
-        return Optional.empty();
+        return null;
     }
 
     // ---------------------------------------------------------------- reconciliation

@@ -23,6 +23,52 @@ final class LogLimiter {
         this.maxKeys = maxKeys;
     }
 
+    /**
+     * The same for a numeric key (a vhid and a packet's source), without allocating: a flood of
+     * forged packets must not cost a boxed key each. Up to maxKeys keys (64 when unbounded), found
+     * by a scan; beyond that they share one slot, as {@link #OTHERS} does.
+     */
+    String admit(long key, long now) {
+        if (numeric == null) {
+            int n = Math.min(maxKeys, 64);
+            numeric = new long[n];
+            numericState = new long[n][];
+        }
+        int slot = -1;
+        for (int i = 0; i < numericCount; i++) {
+            if (numeric[i] == key) {
+                slot = i;
+                break;
+            }
+        }
+        if (slot < 0) {
+            if (numericCount == numeric.length) {
+                slot = numeric.length - 1; // the last slot stands for every key beyond
+            } else {
+                slot = numericCount++;
+                numeric[slot] = key;
+                numericState[slot] = new long[] {now, 0};
+                return "";
+            }
+        }
+        return admitIn(numericState[slot], now);
+    }
+
+    private long[] numeric;
+    private long[][] numericState;
+    private int numericCount;
+
+    private String admitIn(long[] s, long now) {
+        if (now - s[0] < period) {
+            s[1]++;
+            return null;
+        }
+        String suffix = s[1] == 0 ? "" : " (" + s[1] + " more since)";
+        s[0] = now;
+        s[1] = 0;
+        return suffix;
+    }
+
     /** Null if this line is to be left out; else a suffix for it ("" or " (N more since)"). */
     String admit(Object key, long now) {
         if (!seen.containsKey(key) && seen.size() >= maxKeys - 1) {
@@ -33,13 +79,6 @@ final class LogLimiter {
             seen.put(key, new long[] {now, 0});
             return "";
         }
-        if (now - s[0] < period) {
-            s[1]++;
-            return null;
-        }
-        String suffix = s[1] == 0 ? "" : " (" + s[1] + " more since)";
-        s[0] = now;
-        s[1] = 0;
-        return suffix;
+        return admitIn(s, now);
     }
 }

@@ -6,7 +6,8 @@ import org.carp4j.codec.DropReason;
 
 /** Receive and send counters, what `netstat -s -p carp` shows on the BSDs. */
 public final class ReceiveStats {
-    private final EnumMap<DropReason, Long> drops = new EnumMap<>(DropReason.class);
+    /** By DropReason ordinal: counting a drop must not box a Long (a flood is all drops). */
+    private final long[] drops = new long[DropReason.values().length];
     private long received4;
     private long received6;
     private long accepted;
@@ -22,7 +23,7 @@ public final class ReceiveStats {
     }
 
     void dropped(DropReason r) {
-        drops.merge(r, 1L, Long::sum);
+        drops[r.ordinal()]++;
     }
 
     void accepted() {
@@ -38,7 +39,7 @@ public final class ReceiveStats {
     }
 
     public long drops(DropReason r) {
-        return drops.getOrDefault(r, 0L);
+        return drops[r.ordinal()];
     }
 
     /** A stable snapshot: name -> count, names as the read-only sysctls net.inet.carp.stats.*. */

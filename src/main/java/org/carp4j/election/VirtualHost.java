@@ -4,6 +4,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.carp4j.codec.AdvertFrame;
 import org.carp4j.codec.Announcements;
@@ -44,7 +45,9 @@ final class VirtualHost {
     private long advertDue = NEVER;
     private long masterDownDue = NEVER;
     /** The last advertisement for this vhid that failed authentication: named when the master times out. */
-    private InetAddress badAuthFrom;
+    /** The source of the last advert for us that failed authentication (a wrong pass, most likely). */
+    private final byte[] badAuthSource = new byte[16];
+    private int badAuthLength;
     private long badAuthAt;
     /** Next periodic re-announcement while MASTER (net.inet.carp.garprefresh), or NEVER. */
     private long refreshDue = NEVER;
@@ -110,30 +113,38 @@ final class VirtualHost {
     }
 
     /** With net.inet.carp.replay on: false if this authenticated advert replays an older one. */
-    boolean fresh(CarpHeader h, long now) {
-        return replay.accept(h.counter(), h.advbase(), h.advskew(), now);
+    boolean fresh(long counter, int advbase, int advskew, long now) {
+        return replay.accept(counter, advbase, advskew, now);
     }
 
-    boolean verify(CarpHeader h) {
+    /** The advert's HMAC, read in place from the CARP header at frame[carp..]; allocates nothing. */
+    boolean verify(byte[] frame, int carp) {
         CarpHmac.Variant v = segment.strictAuth()
-                ? hmac.matchStrict(config.vhid(), hashed, h.counterBytes(), h.advbase(), h.advskew(), h.demote(), h.hmac())
-                : hmac.match(config.vhid(), hashed, h.counterBytes(), h.hmac());
+                ? hmac.matchStrictWire(config.vhid(), hashed, frame, carp)
+                : hmac.matchWire(config.vhid(), hashed, frame, carp);
         if (v != null) {
             sendForm = v; // answer a peer in the form it uses (differs only with a link-local VIP)
         }
         return v != null;
     }
 
-    void failedAuthentication(InetAddress src, long now) {
-        badAuthFrom = src;
+    /** An advert for us failed authentication; its source is frame[at..at+length) (copied, no allocation). */
+    void failedAuthentication(byte[] frame, int at, int length, long now) {
+        System.arraycopy(frame, at, badAuthSource, 0, length);
+        badAuthLength = length;
         badAuthAt = now;
     }
 
     /** A master that is heard but fails authentication looks dead: say so, it is likely a wrong pass. */
     private String timedOut(long now) {
-        if (badAuthFrom != null && now - badAuthAt <= masterDown()) {
-            return "master timed out (advertisements from " + badAuthFrom.getHostAddress()
-                    + " failed authentication: check pass)";
+        if (badAuthLength > 0 && now - badAuthAt <= masterDown()) {
+            String from;
+            try {
+                from = InetAddress.getByAddress(Arrays.copyOf(badAuthSource, badAuthLength)).getHostAddress();
+            } catch (java.net.UnknownHostException e) {
+                throw new AssertionError("4 or 16 bytes are always an address", e);
+            }
+            return "master timed out (advertisements from " + from + " failed authentication: check pass)";
         }
         return "master timed out";
     }

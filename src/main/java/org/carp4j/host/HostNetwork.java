@@ -16,8 +16,31 @@ public interface HostNetwork {
     /** Just the carrier, cheaply (polled often); empty if the interface does not exist. */
     Optional<Boolean> carrier(String name);
 
+    /**
+     * Which of these interfaces exist. Polled every 100 ms for every carp interface, so the real
+     * host answers from one directory listing, not a file read per interface (255 of them).
+     */
+    default java.util.Set<String> existing(java.util.Collection<String> names) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String n : names) {
+            if (carrier(n).isPresent()) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
     /** Carrier, MAC and addresses of one interface, empty if it does not exist. */
     Optional<Carpdev> carpdev(String name) throws IOException;
+
+    /** {@link #carpdev} for several interfaces, by name; those that do not exist are left out. */
+    default java.util.Map<String, Carpdev> carpdevs(java.util.Collection<String> names) throws IOException {
+        java.util.Map<String, Carpdev> out = new java.util.HashMap<>();
+        for (String n : names) {
+            carpdev(n).ifPresent(c -> out.put(n, c));
+        }
+        return out;
+    }
 
     /** An interface of the wanted name exists and is not ours (no carp4j alias): left alone. */
     final class ForeignInterfaceException extends IOException {

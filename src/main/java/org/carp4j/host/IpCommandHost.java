@@ -56,13 +56,33 @@ public final class IpCommandHost implements HostNetwork {
         if (list.size() == 0) {
             return Optional.empty();
         }
-        JsonNode n = list.get(0);
+        return Optional.of(parse(name, list.get(0)));
+    }
+
+    /** One `ip -j addr show` for all of them: the address check reads 255 interfaces a second. */
+    @Override
+    public java.util.Map<String, Carpdev> carpdevs(java.util.Collection<String> names) throws IOException {
+        java.util.Map<String, Carpdev> out = new java.util.HashMap<>();
+        if (names.isEmpty()) {
+            return out;
+        }
+        java.util.Set<String> wanted = java.util.Set.copyOf(names);
+        for (JsonNode n : ip("-j", "addr", "show")) {
+            String name = n.path("ifname").asText();
+            if (wanted.contains(name)) {
+                out.put(name, parse(name, n));
+            }
+        }
+        return out;
+    }
+
+    private static Carpdev parse(String name, JsonNode n) {
         boolean carrier = false;
         for (JsonNode f : n.path("flags")) {
             carrier |= f.asText().equals("LOWER_UP");
         }
         MacAddress mac = n.path("address").isTextual() ? MacAddress.parse(n.path("address").asText()) : MacAddress.ZERO;
-        return Optional.of(new Carpdev(name, mac, addresses(n), carrier));
+        return new Carpdev(name, mac, addresses(n), carrier);
     }
 
     @Override
@@ -73,6 +93,26 @@ public final class IpCommandHost implements HostNetwork {
         } catch (IOException e) {
             // reading carrier of an admin-down interface fails with EINVAL: no carrier
             return Files.exists(Path.of("/sys/class/net", name)) ? Optional.of(false) : Optional.empty();
+        }
+    }
+
+    @Override
+    public java.util.Set<String> existing(java.util.Collection<String> names) {
+        if (names.isEmpty()) {
+            return java.util.Set.of();
+        }
+        java.util.Set<String> out = new java.util.HashSet<>();
+        try (java.nio.file.DirectoryStream<Path> d = Files.newDirectoryStream(Path.of("/sys/class/net"))) {
+            java.util.Set<String> wanted = java.util.Set.copyOf(names);
+            for (Path p : d) {
+                String n = p.getFileName().toString();
+                if (wanted.contains(n)) {
+                    out.add(n);
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            return HostNetwork.super.existing(names);
         }
     }
 

@@ -38,6 +38,23 @@ final class Stats {
         }
     }
 
+    /**
+     * Proportional set size in MiB (/proc/PID/smaps_rollup): shared pages count once across the
+     * processes that share them, so summing it over 255 ucarp processes is fair, unlike RSS.
+     */
+    static double pssMiB(long pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
+                if (l.startsWith("Pss:")) {
+                    return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone
+        }
+        return 0;
+    }
+
     /** Resident set size in MiB. */
     static double rssMiB(long pid) {
         try {
