@@ -7,7 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -17,7 +20,8 @@ import org.carp4j.config.VipAddress;
 import org.carp4j.election.Carpdev;
 
 /**
- * Host effects through iproute2. carpN is a macvlan on its carpdev carrying the virtual MAC, so
+ * Host effects: addresses through rtnetlink ({@link NetlinkAddresses}, no fork on the takeover
+ * path), links through iproute2. carpN is a macvlan on its carpdev carrying the virtual MAC, so
  * `ip link` shows it; it is marked with the alias "carp4j" so a crashed daemon's leftovers can be
  * found and removed. ARP and IPv6 are tuned so a BACKUP never sends a frame from the virtual MAC.
  */
@@ -28,6 +32,8 @@ public final class IpCommandHost implements HostNetwork {
             .filter(p -> Files.isExecutable(Path.of(p))).findFirst().orElse("/usr/sbin/ip");
     private static final ObjectMapper JSON = new ObjectMapper();
     static final long TIMEOUT_MILLIS = 10_000;
+    private NetlinkAddresses netlink;
+    private boolean netlinkRefused;
 
     @Override
     public List<HostInterface> interfaces() throws IOException {
@@ -151,9 +157,64 @@ public final class IpCommandHost implements HostNetwork {
 
     @Override
     public void addAddresses(String name, List<VipAddress> addresses, List<VipAddress> own) throws IOException {
-        if (foreignInterface(name)) {
-            throw new ForeignInterfaceException(name);
+        IOException e = addAddresses(List.of(new Grant(name, addresses, own))).get(name);
+        if (e != null) {
+            throw e;
         }
+    }
+
+    /** `ip addr replace` semantics, all grants in one rtnetlink datagram: no fork on the takeover path. */
+    @Override
+    public Map<String, IOException> addAddresses(List<Grant> grants) {
+        Map<String, IOException> failed = new LinkedHashMap<>();
+        NetlinkAddresses nl = netlink();
+        List<NetlinkAddresses.Request> requests = new ArrayList<>();
+        Map<Integer, String> names = new HashMap<>();
+        for (Grant g : grants) {
+            try {
+                if (foreignInterface(g.name())) {
+                    throw new ForeignInterfaceException(g.name());
+                }
+                if (nl == null) {
+                    addByFork(g.name(), g.addresses(), g.carpdevAddresses());
+                    continue;
+                }
+                int index = index(g.name());
+                names.put(index, g.name());
+                for (VipAddress a : g.addresses()) {
+                    requests.add(new NetlinkAddresses.Request(true, index, a, noPrefixRoute(a, g.carpdevAddresses())));
+                }
+            } catch (IOException e) {
+                failed.put(g.name(), e);
+            }
+        }
+        if (nl != null) {
+            try {
+                for (NetlinkAddresses.Refused r : nl.apply(requests)) {
+                    String name = names.get(r.request().index());
+                    IOException e = new IOException(name + ": " + r.getMessage(), r);
+                    IOException first = failed.putIfAbsent(name, e);
+                    if (first != null) {
+                        first.addSuppressed(e);
+                    }
+                }
+            } catch (IOException e) {
+                names.values().forEach(n -> failed.putIfAbsent(n, e));
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * If the carpdev already routes this subnet, a second route via carpN would steal the host's
+     * own traffic; keep the address without one.
+     */
+    private static boolean noPrefixRoute(VipAddress a, List<VipAddress> own) {
+        return own.stream().anyMatch(o -> o.isIPv4() == a.isIPv4() && o.prefixLength() == a.prefixLength()
+                && o.contains(a.address()));
+    }
+
+    private static void addByFork(String name, List<VipAddress> addresses, List<VipAddress> own) throws IOException {
         for (VipAddress a : addresses) {
             List<String> cmd = new ArrayList<>(List.of(IP, "addr", "replace", a.toString()));
             if (a.isIPv4()) {
@@ -162,10 +223,7 @@ public final class IpCommandHost implements HostNetwork {
                 cmd.add("nodad");
             }
             cmd.addAll(List.of("dev", name));
-            // If the carpdev already routes this subnet, a second route via carpN would steal
-            // the host's own traffic; keep the address without one.
-            if (own.stream().anyMatch(o -> o.isIPv4() == a.isIPv4() && o.prefixLength() == a.prefixLength()
-                    && o.contains(a.address()))) {
+            if (noPrefixRoute(a, own)) {
                 cmd.add("noprefixroute");
             }
             run(cmd.toArray(String[]::new));
@@ -177,12 +235,60 @@ public final class IpCommandHost implements HostNetwork {
         if (foreignInterface(name)) {
             return; // its addresses are not ours, even one equal to a VIP
         }
-        for (VipAddress a : addresses) {
-            try {
-                run(IP, "addr", "del", a.toString(), "dev", name);
-            } catch (IOException e) {
-                // already gone (interface removed, or never added): the goal is reached
+        NetlinkAddresses nl = netlink();
+        if (nl == null) {
+            for (VipAddress a : addresses) {
+                try {
+                    run(IP, "addr", "del", a.toString(), "dev", name);
+                } catch (IOException e) {
+                    // already gone (interface removed, or never added): the goal is reached
+                }
             }
+            return;
+        }
+        int index;
+        try {
+            index = index(name);
+        } catch (IOException e) {
+            return; // the interface is gone, and its addresses with it
+        }
+        List<NetlinkAddresses.Request> requests = addresses.stream()
+                .map(a -> new NetlinkAddresses.Request(false, index, a, false)).toList();
+        IOException failed = null;
+        for (NetlinkAddresses.Refused r : nl.apply(requests)) {
+            if (r.errno() == NetlinkAddresses.EADDRNOTAVAIL || r.errno() == NetlinkAddresses.ENODEV) {
+                continue; // already gone: the goal is reached
+            }
+            IOException e = new IOException(name + ": " + r.getMessage(), r);
+            if (failed == null) {
+                failed = e;
+            } else {
+                failed.addSuppressed(e);
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** The rtnetlink socket, opened on first use; null (addresses go through `ip`) where JNA cannot load libc. */
+    private synchronized NetlinkAddresses netlink() {
+        if (netlink == null && !netlinkRefused) {
+            try {
+                netlink = NetlinkAddresses.open();
+            } catch (IOException e) {
+                netlinkRefused = true;
+            }
+        }
+        return netlink;
+    }
+
+    /** The kernel's index of an interface, from /sys (no fork). */
+    static int index(String name) throws IOException {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/sys/class/net", name, "ifindex")).trim());
+        } catch (IOException | NumberFormatException e) {
+            throw new IOException(name + ": no such interface", e);
         }
     }
 
