@@ -12,8 +12,8 @@ import org.carp4j.host.HostNetwork;
 
 /**
  * The one owner of what carpd knows about its carpdevs (carrier, MAC, addresses). The full read
- * forks `ip`, so it runs on the host worker and its result comes back to the loop; the carrier
- * poll reads /sys only and runs on the loop. Every method runs on the loop thread.
+ * forks `ip`, so it runs on the host worker and its result comes back to the loop; a carrier
+ * change (an rtnetlink link event, or the slow safety poll) reads /sys only, on the loop. Every method runs on the loop thread.
  */
 final class CarpdevFacts {
     /** Told on the loop when a carpdev appeared, changed, or vanished (then: linkUp false). */
@@ -94,8 +94,25 @@ final class CarpdevFacts {
         }
     }
 
+    /**
+     * The kernel said the carpdev's link changed: its carrier (from /sys, no fork) counts at once,
+     * so a cable cut demotes the group now, not after a fork of `ip`; the full read follows.
+     */
+    void linkChanged(String name) {
+        Carpdev k = known.get(name);
+        Optional<Boolean> c = host.carrier(name);
+        if (k != null && c.isPresent() && k.linkUp() != c.get()) {
+            Carpdev now = k.withLink(c.get());
+            known.put(name, now);
+            listener.changed(now);
+        }
+        refresh(name);
+    }
+
     private void update(String name, Optional<Carpdev> cd) {
         pending.remove(name);
+        // a read started before a carrier change must not undo it: the carrier is read again now
+        cd = cd.map(d -> host.carrier(name).map(d::withLink).orElse(d));
         Carpdev old = known.get(name);
         if (cd.isPresent()) {
             known.put(name, cd.get());

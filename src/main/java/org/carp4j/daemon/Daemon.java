@@ -21,6 +21,7 @@ import org.carp4j.election.CarpEngine;
 import org.carp4j.election.CarpState;
 import org.carp4j.election.Carpdev;
 import org.carp4j.host.HostNetwork;
+import org.carp4j.host.InterfaceEvents;
 
 /**
  * The running carpd: the configuration document and its commit, driving the engine. The host side
@@ -34,6 +35,8 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
 
     /** The addresses carpd holds are checked against the host about once a second: every 10th poll. */
     static final int ADDRESS_CHECK_EVERY = 10;
+    /** The poll's period while rtnetlink events arrive: a safety net against lost news only. */
+    static final long SAFETY_POLL_MILLIS = 2000;
 
     private final StateFile store;
     private final HostNetwork host;
@@ -51,6 +54,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     private List<HostInterface> hostView;
     private IOException hostViewError;
     private int polls;
+    private int addressCheckEvery = ADDRESS_CHECK_EVERY;
     private Consumer<Runnable> internal = Runnable::run;
 
     Daemon(StateFile store, StateDocument doc, HostNetwork host, LinkOpener links, Log log, LongSupplier clock,
@@ -127,28 +131,45 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     }
 
     /**
-     * Polled every 100 ms, without forking: carriers, carpdevs appearing or vanishing, carp
-     * interfaces deleted behind carpd's back; about once a second, the addresses they hold.
+     * Polled without forking (every 100 ms, or every {@link #SAFETY_POLL_MILLIS} while rtnetlink
+     * events arrive): carriers, carpdevs appearing or vanishing, carp interfaces deleted behind
+     * carpd's back; every {@link #addressCheckEvery}th poll, the addresses they hold.
      */
     void pollCarriers() {
         facts.poll(carpdevNames());
         ifaces.checkDrift(doc.sysctls().arpbalance() == 0, effects::reassert);
-        if (++polls % ADDRESS_CHECK_EVERY == 0) {
+        if (++polls % addressCheckEvery == 0) {
             effects.checkAddresses();
         }
     }
 
+    /** rtnetlink events arrive: the poll is only a safety net, the addresses are checked on each. */
+    void eventsRunning() {
+        addressCheckEvery = 1;
+    }
+
     /**
      * The kernel said an interface's link or addresses changed (null: it dropped such news, so all
-     * may have): a carpdev among them is read again, so an address it gets after carpd started
-     * becomes the adverts' source and counts in the loop check.
+     * may have). A carpdev's carrier counts at once and it is read again, so an address it gets
+     * after carpd started becomes the adverts' source; a carp interface or a VIP deleted behind
+     * carpd's back is put back now rather than at the next poll.
      */
-    void interfaceChanged(String name) {
+    void interfaceChanged(String name, InterfaceEvents.Kind kind) {
         Set<String> devs = carpdevNames();
+        boolean answerArp = doc.sysctls().arpbalance() == 0;
         if (name == null) {
             devs.forEach(facts::refresh);
-        } else if (devs.contains(name)) {
-            facts.refresh(name);
+            ifaces.checkDrift(answerArp, effects::reassert);
+            effects.checkAddresses();
+            return;
+        }
+        if (devs.contains(name)) {
+            facts.linkChanged(name);
+        }
+        if (kind == InterfaceEvents.Kind.LINK_REMOVED) {
+            ifaces.checkDrift(answerArp, effects::reassert);
+        } else if (kind == InterfaceEvents.Kind.ADDRESS_REMOVED) {
+            effects.checkAddresses(name);
         }
     }
 

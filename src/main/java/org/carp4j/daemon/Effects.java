@@ -143,17 +143,23 @@ final class Effects {
         if (!worker.idle()) {
             return; // a change is under way; look again next time
         }
-        for (var e : held.entrySet()) {
-            String name = e.getKey();
-            if (e.getValue().isEmpty() || !ifaces.present(name)) {
-                continue;
-            }
-            long gen = generation;
-            worker.submit(name + " address check", () -> {
-                Optional<Carpdev> now = host.carpdev(name);
-                loop.accept(() -> addressesSeen(name, gen, now.map(Carpdev::addresses).orElse(List.of())));
-            });
+        held.keySet().forEach(this::checkAddresses);
+    }
+
+    /**
+     * Reads (on the worker) the addresses of one interface and puts back the held ones missing. A
+     * check queued behind changes sees them done; one that raced with a later change is ignored.
+     */
+    void checkAddresses(String name) {
+        Set<VipAddress> h = held.get(name);
+        if (h == null || h.isEmpty() || !ifaces.present(name)) {
+            return;
         }
+        long gen = generation;
+        worker.submit(name + " address check", () -> {
+            Optional<Carpdev> now = host.carpdev(name);
+            loop.accept(() -> addressesSeen(name, gen, now.map(Carpdev::addresses).orElse(List.of())));
+        });
     }
 
     private void addressesSeen(String name, long gen, List<VipAddress> onHost) {
