@@ -5,8 +5,6 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.io.IOException;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +53,8 @@ public final class InterfaceEvents implements AutoCloseable {
         long recv(int fd, Pointer buffer, long length, int flags);
 
         int close(int fd);
+
+        Pointer if_indextoname(int index, byte[] name);
     }
 
     /** What a message says happened to an interface. */
@@ -190,13 +190,21 @@ public final class InterfaceEvents implements AutoCloseable {
         }
     }
 
-    private static String nameOf(int index) {
-        try {
-            NetworkInterface ni = NetworkInterface.getByIndex(index);
-            return ni == null ? null : ni.getName();
-        } catch (SocketException e) {
+    /**
+     * The interface's name by index from the kernel (SIOCGIFNAME). Not Java's NetworkInterface:
+     * it lists only interfaces holding an address, and a carp interface whose VIP was just
+     * deleted may hold none.
+     */
+    private String nameOf(int index) {
+        byte[] name = new byte[16]; // IF_NAMESIZE
+        if (libc.if_indextoname(index, name) == null) {
             return null;
         }
+        int n = 0;
+        while (n < name.length && name[n] != 0) {
+            n++;
+        }
+        return new String(name, 0, n, StandardCharsets.UTF_8);
     }
 
     /** At most one task per interface and kind waits in the receiver's queue (null stands for "all"). */
