@@ -36,6 +36,7 @@ public final class Bench {
                 case "latency" -> b.latency();
                 case "scale" -> b.scale();
                 case "flood" -> b.flood();
+                case "garp" -> new GarpLatency(b.runs).run(b::row);
                 default -> throw new IllegalArgumentException("unknown benchmark " + w);
             }
         }
