@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.carp4j.codec.MacAddress;
@@ -34,6 +35,17 @@ public final class IpCommandHost implements HostNetwork {
     static final long TIMEOUT_MILLIS = 10_000;
     private NetlinkAddresses netlink;
     private boolean netlinkRefused;
+    /**
+     * Index of each carp interface carpd made, learnt when it was checked as ours: the takeover
+     * path reads no file. A stale index (the interface was deleted; Linux does not reuse indexes
+     * soon) is refused with ENODEV, and the name is then looked up and checked again.
+     */
+    private final Map<String, Integer> indexes = new ConcurrentHashMap<>();
+
+    /** Opens the rtnetlink socket now, so the first takeover finds it ready. */
+    public IpCommandHost() {
+        netlink();
+    }
 
     @Override
     public List<HostInterface> interfaces() throws IOException {
@@ -102,6 +114,7 @@ public final class IpCommandHost implements HostNetwork {
             }
             run(IP, "link", "del", name); // our own, left by a carpd that died
         }
+        indexes.remove(name);
         run(IP, "link", "add", name, "link", carpdev, "address", mac.toString(), "type", "macvlan", "mode", "bridge");
         run(IP, "link", "set", name, "alias", ALIAS);
         // A BACKUP must stay silent: answer ARP only for addresses it holds, and no IPv6
@@ -150,6 +163,7 @@ public final class IpCommandHost implements HostNetwork {
 
     @Override
     public void destroyCarpInterface(String name) throws IOException {
+        indexes.remove(name);
         if (Files.exists(Path.of("/sys/class/net", name)) && ours(name)) { // never someone else's
             run(IP, "link", "del", name);
         }
@@ -157,6 +171,13 @@ public final class IpCommandHost implements HostNetwork {
 
     @Override
     public void addAddresses(String name, List<VipAddress> addresses, List<VipAddress> own) throws IOException {
+        if (netlink() == null) {
+            if (foreignInterface(name)) {
+                throw new ForeignInterfaceException(name);
+            }
+            addByFork(name, addresses, own);
+            return;
+        }
         IOException e = addAddresses(List.of(new Grant(name, addresses, own))).get(name);
         if (e != null) {
             throw e;
@@ -166,21 +187,31 @@ public final class IpCommandHost implements HostNetwork {
     /** `ip addr replace` semantics, all grants in one rtnetlink datagram: no fork on the takeover path. */
     @Override
     public Map<String, IOException> addAddresses(List<Grant> grants) {
-        Map<String, IOException> failed = new LinkedHashMap<>();
         NetlinkAddresses nl = netlink();
+        if (nl == null) {
+            return HostNetwork.super.addAddresses(grants); // one `ip` fork per address
+        }
+        Map<String, IOException> failed = new LinkedHashMap<>();
+        List<Grant> stale = new ArrayList<>();
+        send(nl, grants, failed, stale);
+        if (!stale.isEmpty()) {
+            stale.forEach(g -> indexes.remove(g.name()));
+            send(nl, stale, failed, new ArrayList<>()); // looked up and checked again
+        }
+        return failed;
+    }
+
+    /** One datagram for the grants; those refused with ENODEV under a cached index go to stale. */
+    private void send(NetlinkAddresses nl, List<Grant> grants, Map<String, IOException> failed, List<Grant> stale) {
         List<NetlinkAddresses.Request> requests = new ArrayList<>();
-        Map<Integer, String> names = new HashMap<>();
+        Map<Integer, Grant> byIndex = new HashMap<>();
+        Map<Integer, Boolean> cached = new HashMap<>();
         for (Grant g : grants) {
             try {
-                if (foreignInterface(g.name())) {
-                    throw new ForeignInterfaceException(g.name());
-                }
-                if (nl == null) {
-                    addByFork(g.name(), g.addresses(), g.carpdevAddresses());
-                    continue;
-                }
-                int index = index(g.name());
-                names.put(index, g.name());
+                Integer known = indexes.get(g.name());
+                int index = known != null ? known : ourIndex(g.name());
+                byIndex.put(index, g);
+                cached.put(index, known != null);
                 for (VipAddress a : g.addresses()) {
                     requests.add(new NetlinkAddresses.Request(true, index, a, noPrefixRoute(a, g.carpdevAddresses())));
                 }
@@ -188,21 +219,34 @@ public final class IpCommandHost implements HostNetwork {
                 failed.put(g.name(), e);
             }
         }
-        if (nl != null) {
-            try {
-                for (NetlinkAddresses.Refused r : nl.apply(requests)) {
-                    String name = names.get(r.request().index());
-                    IOException e = new IOException(name + ": " + r.getMessage(), r);
-                    IOException first = failed.putIfAbsent(name, e);
-                    if (first != null) {
-                        first.addSuppressed(e);
+        try {
+            for (NetlinkAddresses.Refused r : nl.apply(requests)) {
+                Grant g = byIndex.get(r.request().index());
+                if (r.errno() == NetlinkAddresses.ENODEV && cached.get(r.request().index())) {
+                    if (!stale.contains(g)) {
+                        stale.add(g);
                     }
+                    continue;
                 }
-            } catch (IOException e) {
-                names.values().forEach(n -> failed.putIfAbsent(n, e));
+                IOException e = new IOException(g.name() + ": " + r.getMessage(), r);
+                IOException first = failed.putIfAbsent(g.name(), e);
+                if (first != null) {
+                    first.addSuppressed(e);
+                }
             }
+        } catch (IOException e) {
+            byIndex.values().forEach(g -> failed.putIfAbsent(g.name(), e));
         }
-        return failed;
+    }
+
+    /** The index of a carp interface carpd made, remembered; refused for someone else's. */
+    private int ourIndex(String name) throws IOException {
+        if (foreignInterface(name)) {
+            throw new ForeignInterfaceException(name);
+        }
+        int index = index(name);
+        indexes.put(name, index);
+        return index;
     }
 
     /**

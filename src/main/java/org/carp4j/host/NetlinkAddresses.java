@@ -1,6 +1,5 @@
 package org.carp4j.host;
 
-import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
@@ -23,6 +22,7 @@ import org.carp4j.config.VipAddress;
  * host worker); the methods are synchronized all the same.
  */
 public final class NetlinkAddresses implements AutoCloseable {
+    static final int NLMSG_NOOP = 1;
     static final int NLMSG_ERROR = 2;
     static final int RTM_NEWADDR = 20;
     static final int RTM_DELADDR = 21;
@@ -42,6 +42,7 @@ public final class NetlinkAddresses implements AutoCloseable {
     static final int ENODEV = 19;
     /** The longest the kernel may take to acknowledge a batch before the call fails. */
     static final int ANSWER_MILLIS = 2000;
+    static final int WARM_UP = 300;
 
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3;
@@ -78,34 +79,81 @@ public final class NetlinkAddresses implements AutoCloseable {
         }
     }
 
-    interface LibC extends Library {
-        int socket(int domain, int type, int protocol);
+    /**
+     * libc by JNA direct mapping: a native call costs about a microsecond, not the tens an
+     * interface proxy costs, and this is the takeover path.
+     */
+    static final class LibC {
+        private LibC() {
+        }
 
-        int bind(int fd, Pointer address, int length);
+        static native int socket(int domain, int type, int protocol);
 
-        int setsockopt(int fd, int level, int name, Pointer value, int length);
+        static native int bind(int fd, Pointer address, int length);
 
-        long send(int fd, Pointer buffer, long length, int flags);
+        static native int setsockopt(int fd, int level, int name, Pointer value, int length);
 
-        long recv(int fd, Pointer buffer, long length, int flags);
+        static native long send(int fd, Pointer buffer, long length, int flags);
 
-        int close(int fd);
+        static native long recv(int fd, Pointer buffer, long length, int flags);
+
+        static native int close(int fd);
     }
 
-    private final LibC libc;
+    private static boolean registered;
+
     private final Memory in = new Memory(64 * 1024);
+    private Memory out = new Memory(4096);
     private int fd = -1;
     private int seq = (int) (System.nanoTime() & 0x3fffffff);
 
-    private NetlinkAddresses(LibC libc) {
-        this.libc = libc;
+    private NetlinkAddresses() {
     }
 
+    /**
+     * Opens the socket and checks that the kernel answers (a no-op request, acknowledged), which
+     * also loads what the first takeover would otherwise load.
+     */
     public static NetlinkAddresses open() throws IOException {
-        try {
-            return new NetlinkAddresses(Native.load("c", LibC.class));
-        } catch (UnsatisfiedLinkError e) {
-            throw new IOException("cannot load libc: " + e.getMessage(), e);
+        synchronized (NetlinkAddresses.class) {
+            if (!registered) {
+                try {
+                    Native.register(LibC.class, "c");
+                } catch (UnsatisfiedLinkError | IllegalArgumentException e) {
+                    throw new IOException("cannot load libc: " + e.getMessage(), e);
+                }
+                registered = true;
+            }
+        }
+        NetlinkAddresses n = new NetlinkAddresses();
+        n.ping();
+        n.warmUp();
+        return n;
+    }
+
+    /**
+     * Runs the send/ack and encoding code a few hundred times at start, so the JIT has compiled
+     * them before the first takeover needs them (interpreted, a takeover took ~0.5 ms longer).
+     */
+    private void warmUp() throws IOException {
+        List<Request> sample = List.of(new Request(true, 1, VipAddress.parse("192.0.2.1/24"), true),
+                new Request(false, 1, VipAddress.parse("2001:db8::1/64"), false));
+        Map<Integer, Integer> answers = new HashMap<>();
+        for (int i = 0; i < WARM_UP; i++) {
+            ping();
+            byte[] b = encode(sample, i);
+            acks(ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()), 0, 0, answers);
+        }
+    }
+
+    /** NLMSG_NOOP with an ack asked for: the kernel acknowledges it and changes nothing. */
+    synchronized void ping() throws IOException {
+        int s = seq++;
+        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
+        b.putInt(16).putShort((short) NLMSG_NOOP).putShort((short) (NLM_F_REQUEST | NLM_F_ACK)).putInt(s).putInt(0);
+        Map<Integer, Integer> answers = exchange(b.array(), s, 1);
+        if (answers.get(s) != 0) {
+            throw new IOException("rtnetlink: the kernel refused a no-op request: " + describe(answers.get(s)));
         }
     }
 
@@ -119,35 +167,7 @@ public final class NetlinkAddresses implements AutoCloseable {
         }
         int first = seq;
         seq += requests.size();
-        byte[] out = encode(requests, first);
-        if (fd < 0) {
-            fd = openSocket();
-        }
-        Memory m = new Memory(out.length);
-        m.write(0, out, 0, out.length);
-        long sent = libc.send(fd, m, out.length, 0);
-        if (sent != out.length) {
-            int errno = Native.getLastError();
-            reset();
-            throw new IOException("rtnetlink send: " + describe(errno));
-        }
-        Map<Integer, Integer> answers = new HashMap<>();
-        long deadline = System.nanoTime() + ANSWER_MILLIS * 1_000_000L;
-        while (answers.size() < requests.size()) {
-            long n = libc.recv(fd, in, in.size(), 0);
-            if (n < 0) {
-                int errno = Native.getLastError();
-                if (errno == EINTR || errno == EAGAIN && System.nanoTime() < deadline) {
-                    continue;
-                }
-                reset(); // a late ack must not be taken for the next batch's
-                throw new IOException(errno == EAGAIN
-                        ? "rtnetlink: the kernel did not answer " + (requests.size() - answers.size())
-                        + " of " + requests.size() + " address requests within " + ANSWER_MILLIS + " ms"
-                        : "rtnetlink recv: " + describe(errno));
-            }
-            acks(in.getByteBuffer(0, n).order(ByteOrder.nativeOrder()), first, requests.size(), answers);
-        }
+        Map<Integer, Integer> answers = exchange(encode(requests, first), first, requests.size());
         List<Refused> refused = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
             int errno = answers.get(first + i);
@@ -158,9 +178,44 @@ public final class NetlinkAddresses implements AutoCloseable {
         return refused;
     }
 
+    /** One datagram out, the acks of its count messages (sequence first on) back: errno by sequence. */
+    private Map<Integer, Integer> exchange(byte[] message, int first, int count) throws IOException {
+        if (fd < 0) {
+            fd = openSocket();
+        }
+        if (out.size() < message.length) {
+            out = new Memory(message.length);
+        }
+        out.write(0, message, 0, message.length);
+        long sent = LibC.send(fd, out, message.length, 0);
+        if (sent != message.length) {
+            int errno = Native.getLastError();
+            reset();
+            throw new IOException("rtnetlink send: " + describe(errno));
+        }
+        Map<Integer, Integer> answers = new HashMap<>();
+        long deadline = System.nanoTime() + ANSWER_MILLIS * 1_000_000L;
+        while (answers.size() < count) {
+            long n = LibC.recv(fd, in, in.size(), 0);
+            if (n < 0) {
+                int errno = Native.getLastError();
+                if (errno == EINTR || errno == EAGAIN && System.nanoTime() < deadline) {
+                    continue;
+                }
+                reset(); // a late ack must not be taken for the next batch's
+                throw new IOException(errno == EAGAIN
+                        ? "rtnetlink: the kernel did not answer " + (count - answers.size())
+                        + " of " + count + " requests within " + ANSWER_MILLIS + " ms"
+                        : "rtnetlink recv: " + describe(errno));
+            }
+            acks(in.getByteBuffer(0, n).order(ByteOrder.nativeOrder()), first, count, answers);
+        }
+        return answers;
+    }
+
     /** A socket to the kernel, no groups; recv gives up after a while so a silent kernel cannot hang us. */
     private int openSocket() throws IOException {
-        int s = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+        int s = LibC.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
         if (s < 0) {
             throw new IOException("socket(AF_NETLINK, NETLINK_ROUTE): " + describe(Native.getLastError()));
         }
@@ -174,20 +229,20 @@ public final class NetlinkAddresses implements AutoCloseable {
         } else {
             timeout.setInt(4, 100_000);
         }
-        if (libc.bind(s, sa, 12) != 0 || libc.setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, timeout, (int) timeout.size()) != 0) {
+        if (LibC.bind(s, sa, 12) != 0 || LibC.setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, timeout, (int) timeout.size()) != 0) {
             int errno = Native.getLastError();
-            libc.close(s);
+            LibC.close(s);
             throw new IOException("rtnetlink socket: " + describe(errno));
         }
         Memory off = new Memory(4);
         off.setInt(0, 0);
-        libc.setsockopt(s, SOL_NETLINK, NETLINK_EXT_ACK, off, 4); // plain acks: short, fixed size
+        LibC.setsockopt(s, SOL_NETLINK, NETLINK_EXT_ACK, off, 4); // plain acks: short, fixed size
         return s;
     }
 
     private void reset() {
         if (fd >= 0) {
-            libc.close(fd);
+            LibC.close(fd);
             fd = -1;
         }
     }
