@@ -90,7 +90,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
 
     /** Rebuilds everything the saved configuration describes; carpdevs join as they are read. */
     void start() {
-        carpdevNames().forEach(facts::refresh);
+        facts.refresh(carpdevNames());
         execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
         log.info("start", "restored " + doc.interfaces().size() + " carp interface(s) from " + store.path());
     }
@@ -158,7 +158,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         Set<String> devs = carpdevNames();
         boolean answerArp = doc.sysctls().arpbalance() == 0;
         if (name == null) {
-            devs.forEach(facts::refresh);
+            facts.refresh(devs);
             ifaces.checkDrift(answerArp, effects::reassert);
             effects.checkAddresses();
             return;
@@ -263,19 +263,22 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         if (arpChanged) {
             ifaces.kernelArp(doc.sysctls().arpbalance() == 0);
         }
-        carpdevNames().forEach(facts::refresh);
+        facts.refresh(carpdevNames());
         ifaces.sync(doc, facts);
         execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
     }
 
     // ------------------------------------------------------------------ host
 
-    private void carpdevChanged(Carpdev now) {
-        execute(engine.carpdev(now, clock.getAsLong()));
+    private void carpdevChanged(List<Carpdev> changed) {
+        long now = clock.getAsLong(); // one election step for all: their groups' timers run together
+        for (Carpdev c : changed) {
+            execute(engine.carpdev(c, now));
+        }
         ifaces.sync(doc, facts);
         for (var e : new ArrayList<>(deferred.entrySet())) {
             String dev = doc.find(e.getKey()).map(VhostConfig::carpdev).orElse(null);
-            if (now.name().equals(dev)) {
+            if (changed.stream().anyMatch(c -> c.name().equals(dev))) {
                 deferred.remove(e.getKey());
                 try {
                     execute(engine.forceState(e.getKey(), e.getValue(), clock.getAsLong()));
