@@ -37,6 +37,7 @@ public final class Bench {
                 case "scale" -> b.scale();
                 case "flood" -> b.flood();
                 case "garp" -> new GarpLatency(b.runs).run(b::row);
+                case "group" -> new GroupSpread(Math.min(b.runs, 10)).run(b::row);
                 default -> throw new IllegalArgumentException("unknown benchmark " + w);
             }
         }

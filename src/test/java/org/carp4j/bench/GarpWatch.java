@@ -18,8 +18,8 @@ final class GarpWatch implements AutoCloseable {
     record Garp(double time, String vip) {
     }
 
-    /** 1764763200.123456 ARP, Request who-has 172.16.0.100 tell 172.16.0.100, length 28 */
-    private static final Pattern LINE = Pattern.compile("^(\\d+\\.\\d+) ARP, Request who-has (\\S+) tell (\\S+),");
+    /** 1764763200.123456 ARP, Request who-has 172.16.0.100 tell 172.16.0.100, length 28 (VLAN tagged too) */
+    private static final Pattern LINE = Pattern.compile("^(\\d+\\.\\d+) .*Request who-has (\\S+) tell (\\S+),");
 
     private final Process tcpdump;
     private final List<Garp> seen = new ArrayList<>();
@@ -27,7 +27,7 @@ final class GarpWatch implements AutoCloseable {
 
     GarpWatch(Lab lab, String bridge) throws IOException, InterruptedException {
         tcpdump = new ProcessBuilder("ip", "netns", "exec", lab.switchName(), "tcpdump", "-l", "-n", "-tt",
-                "--time-stamp-precision=micro", "-B", "8192", "-i", bridge, "arp and ether[6:4] = 0x00005e00")
+                "--time-stamp-precision=micro", "-B", "8192", "-i", bridge, "(arp or (vlan and arp)) and ether[6:4] = 0x00005e00")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(tcpdump.getInputStream(), StandardCharsets.UTF_8))) {

@@ -86,9 +86,7 @@ class GroupFailoverIT extends LabTest {
         int n = groups.size();
         try (NeverTwo check = new NeverTwo(groups)) {
             Instant cut = Instant.now();
-            for (String c : cables(groups)) {
-                lab.h(1).cut(c);
-            }
+            GroupLab.cutAll(lab, lab.h(1), cables(groups));
             assertTrue(Lab.eventually(Duration.ofSeconds(15), () -> GroupLab.holders(lab.h(2), groups) == n),
                     "all " + n + " VIPs on the backup:\n" + lab.h(2).addresses() + lab.h(2).log());
             assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> GroupLab.holders(lab.h(1), groups) == 0),

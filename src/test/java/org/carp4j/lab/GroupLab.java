@@ -79,6 +79,20 @@ public final class GroupLab {
         return out;
     }
 
+    /**
+     * Pulls all the host's cables at once (one `ip -batch`): cut one after the other, the last
+     * ones could fall after the master's next adverts and fail over an advert interval later.
+     */
+    public static void cutAll(Lab lab, Lab.Host h, List<String> devs) throws IOException, InterruptedException {
+        StringBuilder batch = new StringBuilder();
+        for (String d : devs) {
+            batch.append("link set h").append(h.n).append('-').append(d).append(" down\n");
+        }
+        Path file = lab.dir().resolve("cut-h" + h.n + ".batch");
+        Files.writeString(file, batch);
+        Lab.sh("ip", "-n", lab.switchNs(), "-batch", file.toString());
+    }
+
     /** Puts a cable Host.cut pulled back (the port stays on its bridge). */
     public static void plugBack(Lab lab, Lab.Host h, String dev) throws IOException, InterruptedException {
         Lab.sh("ip", "-n", lab.switchNs(), "link", "set", "h" + h.n + "-" + dev, "up");
