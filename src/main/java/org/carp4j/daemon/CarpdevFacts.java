@@ -16,7 +16,8 @@ import org.carp4j.host.HostNetwork;
 /**
  * The one owner of what carpd knows about its carpdevs (carrier, MAC, addresses). The full read
  * forks `ip`, so it runs on the host worker and its result comes back to the loop; a carrier
- * change (an rtnetlink link event, or the slow safety poll) reads /sys only, on the loop. Every method runs on the loop thread.
+ * change (an rtnetlink link event, or the slow safety poll) reads /sys only, on the loop. Every
+ * method runs on the loop thread.
  */
 final class CarpdevFacts {
     /** Told on the loop when a carpdev appeared, changed, or vanished (then: linkUp false). */

@@ -32,7 +32,7 @@ final class GarpLatency {
 
     void run(Row row) throws Exception {
         List<Double> ms = new ArrayList<>();
-        List<Double> cold = new ArrayList<>(); // each carpd's first takeover: code not yet compiled
+        List<Double> cold = new ArrayList<>(); // the first two runs: warm-up (h2's first takeover is cold)
         int missed = 0;
         try (Lab lab = Lab.create(2, false)) {
             for (int i = 1; i <= 2; i++) {
@@ -74,7 +74,7 @@ final class GarpLatency {
                 "carpd", String.format("%.3f / %.3f / %.3f / %.3f", Stats.percentile(ms, 0), Stats.percentile(ms, 50),
                         Stats.percentile(ms, 95), Stats.percentile(ms, 100)),
                 ms.size() + " takeovers (cable cut, roles swap each run); address over rtnetlink, no fork;"
-                        + " each carpd's first takeover, left out: " + cold.stream().map(c -> String.format("%.3f", c)).toList()
+                        + " first two runs (warm-up; h2's first takeover ever) left out: " + cold.stream().map(c -> String.format("%.3f", c)).toList()
                         + (missed > 0 ? "; " + missed + " runs without a decision line or GARP left out" : ""));
     }
 

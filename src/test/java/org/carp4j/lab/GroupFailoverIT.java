@@ -22,8 +22,11 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(300)
 class GroupFailoverIT extends LabTest {
-    /** Generous: the groups run in step, so their takeovers are decided within a few ms of each other. */
-    static final long SPREAD_BOUND_MS = 200;
+    /**
+     * Generous, well under one advert interval: the groups failed over together, not an interval
+     * apart (measured spreads are in bench/run group).
+     */
+    static final long SPREAD_BOUND_MS = 500;
 
     /** Samples both hosts until closed; remembers the first VIP seen on both at once. */
     private final class NeverTwo implements AutoCloseable {
