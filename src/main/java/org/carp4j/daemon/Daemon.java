@@ -160,7 +160,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         if (name == null) {
             facts.refresh(devs);
             ifaces.checkDrift(answerArp, effects::reassert);
-            effects.checkAddresses();
+            effects.held().keySet().forEach(effects::checkAddresses); // queued even behind the reads
             return;
         }
         if (devs.contains(name)) {
