@@ -62,9 +62,7 @@ final class GroupSpread {
                         double max = first.stream().mapToDouble(d -> d).max().orElseThrow();
                         spreads.add((max - min) * 1000);
                     }
-                    for (String c : cables) {
-                        GroupLab.plugBack(lab, master, c);
-                    }
+                    GroupLab.plugAll(lab, master, cables);
                     Lab.Host m = master;
                     Lab.eventually(Duration.ofSeconds(20), () -> GroupLab.backups(m, groups) == groups.size());
                     Thread.sleep(2000);

@@ -84,18 +84,31 @@ public final class GroupLab {
      * ones could fall after the master's next adverts and fail over an advert interval later.
      */
     public static void cutAll(Lab lab, Lab.Host h, List<String> devs) throws IOException, InterruptedException {
+        ports(lab, h, devs, "down");
+    }
+
+    /** Puts the cables back at once (the ports stay on their bridge). */
+    public static void plugAll(Lab lab, Lab.Host h, List<String> devs) throws IOException, InterruptedException {
+        ports(lab, h, devs, "up");
+    }
+
+    private static void ports(Lab lab, Lab.Host h, List<String> devs, String state) throws IOException, InterruptedException {
         StringBuilder batch = new StringBuilder();
         for (String d : devs) {
-            batch.append("link set h").append(h.n).append('-').append(d).append(" down\n");
+            batch.append("link set h").append(h.n).append('-').append(d).append(' ').append(state).append('\n');
         }
-        Path file = lab.dir().resolve("cut-h" + h.n + ".batch");
+        Path file = lab.dir().resolve("ports-h" + h.n + "-" + state + ".batch");
         Files.writeString(file, batch);
         Lab.sh("ip", "-n", lab.switchNs(), "-batch", file.toString());
     }
 
-    /** Puts a cable Host.cut pulled back (the port stays on its bridge). */
-    public static void plugBack(Lab lab, Lab.Host h, String dev) throws IOException, InterruptedException {
-        Lab.sh("ip", "-n", lab.switchNs(), "link", "set", "h" + h.n + "-" + dev, "up");
+    /**
+     * A BACKUP just made times its master-down from its own start until it hears the master;
+     * groups whose captures opened later would fail over later. Two of the master's advert
+     * intervals (advbase 1, advskew 0) and every group has heard it: the steady state a test needs.
+     */
+    public static void steady() throws InterruptedException {
+        Thread.sleep(2500);
     }
 
     /**
@@ -134,6 +147,7 @@ public final class GroupLab {
         if (!Lab.eventually(Duration.ofSeconds(30), () -> backups(lab.h(2), groups) == groups.size())) {
             throw new AssertionError("host 2 never BACKUP of all:\n" + lab.h(2).log());
         }
+        steady();
     }
 
     /** How many of the groups' VIPs the host holds (one `ip addr`). */
