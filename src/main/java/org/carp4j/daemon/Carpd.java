@@ -159,13 +159,13 @@ public final class Carpd implements Callable<Integer> {
         }
     }
 
-    /** The kernel's news of carpdev addresses (rtnetlink); null, with a warning, where it is refused. */
+    /** The kernel's news of links and addresses (rtnetlink); null, with a warning, where it is refused. */
     private InterfaceEvents watchInterfaces(EventLoop loop, Daemon daemon) {
         try {
             return InterfaceEvents.start(loop::post, daemon::interfaceChanged, m -> log.error("carpdev", m));
         } catch (IOException e) {
-            log.warn("carpdev", "addresses added after start are seen only on a carrier change or a commit: "
-                    + e.getMessage());
+            log.warn("carpdev", "no rtnetlink events (carriers and deleted VIPs are polled instead; carpdev"
+                    + " addresses added after start are seen only on a carrier change or a commit): " + e.getMessage());
             return null;
         }
     }
@@ -297,17 +297,20 @@ public final class Carpd implements Callable<Integer> {
             return t;
         });
         life.started("link watcher", watcher::shutdownNow);
+        InterfaceEvents interfaceEvents = watchInterfaces(loop, daemon);
+        if (interfaceEvents != null) {
+            life.started("interface events", interfaceEvents::close);
+            loop.post(daemon::eventsRunning);
+        }
+        // with rtnetlink events the poll is a slow safety net; without them it is how changes are seen
+        long poll = interfaceEvents != null ? Daemon.SAFETY_POLL_MILLIS : 100;
         watcher.scheduleWithFixedDelay(() -> {
             try { // a task that throws is never run again: catch everything
                 loop.offer(daemon::pollCarriers);
             } catch (Throwable e) {
                 log.error("internal", "link watch: " + e);
             }
-        }, 100, 100, TimeUnit.MILLISECONDS);
-        InterfaceEvents interfaceEvents = watchInterfaces(loop, daemon);
-        if (interfaceEvents != null) {
-            life.started("interface events", interfaceEvents::close);
-        }
+        }, 100, poll, TimeUnit.MILLISECONDS);
         SystemdNotify systemd = SystemdNotify.fromEnvironment(System.getenv());
         life.started("systemd", () -> systemd.send("STOPPING=1"));
         Watchdog.start(systemd, watcher, loop::post);

@@ -1,8 +1,11 @@
 package org.carp4j.daemon;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -12,13 +15,15 @@ import org.carp4j.host.HostNetwork;
 
 /**
  * The one owner of what carpd knows about its carpdevs (carrier, MAC, addresses). The full read
- * forks `ip`, so it runs on the host worker and its result comes back to the loop; the carrier
- * poll reads /sys only and runs on the loop. Every method runs on the loop thread.
+ * forks `ip`, so it runs on the host worker and its result comes back to the loop; a carrier
+ * change (an rtnetlink link event, or the slow safety poll) reads /sys only, on the loop. Every
+ * method runs on the loop thread.
  */
 final class CarpdevFacts {
     /** Told on the loop when a carpdev appeared, changed, or vanished (then: linkUp false). */
     interface Listener {
-        void changed(Carpdev now);
+        /** Carpdevs read together are told together, so their groups start in one election step. */
+        void changed(List<Carpdev> now);
     }
 
     private final HostNetwork host;
@@ -73,11 +78,50 @@ final class CarpdevFacts {
         });
     }
 
+    /**
+     * Reads several carpdevs in one job and hands the results over in one loop step, so the carp
+     * interfaces on them (16 VLANs, say) start their timers together and later fail over together,
+     * not one `ip` fork apart each.
+     */
+    void refresh(Set<String> names) {
+        List<String> todo = names.stream().filter(pending::add).toList();
+        if (todo.isEmpty()) {
+            return;
+        }
+        if (todo.size() == 1) {
+            pending.remove(todo.get(0));
+            refresh(todo.get(0));
+            return;
+        }
+        worker.submit("carpdevs " + todo, () -> {
+            Map<String, Optional<Carpdev>> read = new LinkedHashMap<>();
+            Map<String, IOException> failed = new LinkedHashMap<>();
+            for (String name : todo) {
+                try {
+                    read.put(name, host.carpdev(name));
+                } catch (IOException e) {
+                    failed.put(name, e);
+                }
+            }
+            loop.accept(() -> {
+                failed.forEach((name, e) -> {
+                    pending.remove(name);
+                    log.error("carpdev", name + ": " + e.getMessage());
+                });
+                List<Carpdev> news = new ArrayList<>();
+                read.forEach((name, cd) -> changed(name, cd).ifPresent(news::add));
+                if (!news.isEmpty()) {
+                    listener.changed(news);
+                }
+            });
+        });
+    }
+
     /** Re-queues the reads a host-queue overflow threw away. */
     void requeuePending() {
         Set<String> again = new HashSet<>(pending);
         pending.clear();
-        again.forEach(this::refresh);
+        refresh(again);
     }
 
     /** Polled often, no fork: a carrier change, or a carpdev appearing or vanishing, triggers a read. */
@@ -94,18 +138,39 @@ final class CarpdevFacts {
         }
     }
 
+    /**
+     * The kernel said the carpdev's link changed: its carrier (from /sys, no fork) counts at once,
+     * so a cable cut demotes the group now, not after a fork of `ip`; the full read follows.
+     */
+    void linkChanged(String name) {
+        Carpdev k = known.get(name);
+        Optional<Boolean> c = host.carrier(name);
+        if (k != null && c.isPresent() && k.linkUp() != c.get()) {
+            Carpdev now = k.withLink(c.get());
+            known.put(name, now);
+            listener.changed(List.of(now));
+        }
+        refresh(name);
+    }
+
     private void update(String name, Optional<Carpdev> cd) {
+        changed(name, cd).ifPresent(c -> listener.changed(List.of(c)));
+    }
+
+    /** The facts take the read in; what changed, if anything, for the listener. */
+    private Optional<Carpdev> changed(String name, Optional<Carpdev> cd) {
         pending.remove(name);
+        // a read started before a carrier change must not undo it: the carrier is read again now
+        cd = cd.map(d -> host.carrier(name).map(d::withLink).orElse(d));
         Carpdev old = known.get(name);
         if (cd.isPresent()) {
             known.put(name, cd.get());
-            if (!cd.get().equals(old)) {
-                listener.changed(cd.get());
-            }
+            return cd.get().equals(old) ? Optional.empty() : cd;
         } else if (old != null) {
             known.remove(name);
             log.warn("carpdev", name + ": interface vanished");
-            listener.changed(old.withLink(false));
+            return Optional.of(old.withLink(false));
         }
+        return Optional.empty();
     }
 }

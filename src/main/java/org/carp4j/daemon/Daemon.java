@@ -25,6 +25,7 @@ import org.carp4j.election.Carpdev;
 import org.carp4j.host.HostNetwork;
 import org.carp4j.link.FrameBatch;
 import org.carp4j.link.Link;
+import org.carp4j.host.InterfaceEvents;
 
 /**
  * The running carpd: the configuration document and its commit, driving the engine. The host side
@@ -53,6 +54,8 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
 
     /** The addresses carpd holds are checked against the host about once a second: every 10th poll. */
     static final int ADDRESS_CHECK_EVERY = 10;
+    /** The poll's period while rtnetlink events arrive: a safety net against lost news only. */
+    static final long SAFETY_POLL_MILLIS = 2000;
 
     private final StateFile store;
     private final HostNetwork host;
@@ -72,6 +75,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     private int polls;
     /** Set by the stop: what still reaches the loop before it ends (frames, requests, timers) is ignored. */
     private boolean stopped;
+    private int addressCheckEvery = ADDRESS_CHECK_EVERY;
     private Consumer<Runnable> internal = Runnable::run;
     Saver saver;
     private final Object saving = new Object();
@@ -127,7 +131,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
 
     /** Rebuilds everything the saved configuration describes; carpdevs join as they are read. */
     void start() {
-        carpdevNames().forEach(facts::refresh);
+        facts.refresh(carpdevNames());
         execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
         log.info("start", "restored " + doc.interfaces().size() + " carp interface(s) from " + store.path());
     }
@@ -196,8 +200,9 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     }
 
     /**
-     * Polled every 100 ms, without forking: carriers, carpdevs appearing or vanishing, carp
-     * interfaces deleted behind carpd's back; about once a second, the addresses they hold.
+     * Polled without forking (every 100 ms, or every {@link #SAFETY_POLL_MILLIS} while rtnetlink
+     * events arrive): carriers, carpdevs appearing or vanishing, carp interfaces deleted behind
+     * carpd's back; every {@link #addressCheckEvery}th poll, the addresses they hold.
      */
     void pollCarriers() {
         if (stopped) {
@@ -205,25 +210,41 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         }
         facts.poll(carpdevNames());
         ifaces.checkDrift(doc.sysctls().arpbalance() == 0, effects::reassert);
-        if (++polls % ADDRESS_CHECK_EVERY == 0) {
+        if (++polls % addressCheckEvery == 0) {
             effects.checkAddresses();
         }
     }
 
+    /** rtnetlink events arrive: the poll is only a safety net, the addresses are checked on each. */
+    void eventsRunning() {
+        addressCheckEvery = 1;
+    }
+
     /**
      * The kernel said an interface's link or addresses changed (null: it dropped such news, so all
-     * may have): a carpdev among them is read again, so an address it gets after carpd started
-     * becomes the adverts' source and counts in the loop check.
+     * may have). A carpdev's carrier counts at once and it is read again, so an address it gets
+     * after carpd started becomes the adverts' source; a carp interface or a VIP deleted behind
+     * carpd's back is put back now rather than at the next poll.
      */
-    void interfaceChanged(String name) {
+    void interfaceChanged(String name, InterfaceEvents.Kind kind) {
         if (stopped) {
             return;
         }
         Set<String> devs = carpdevNames();
+        boolean answerArp = doc.sysctls().arpbalance() == 0;
         if (name == null) {
-            devs.forEach(facts::refresh);
-        } else if (devs.contains(name)) {
-            facts.refresh(name);
+            facts.refresh(devs);
+            ifaces.checkDrift(answerArp, effects::reassert);
+            effects.checkAddresses(effects.held().keySet()); // queued even behind the reads
+            return;
+        }
+        if (devs.contains(name)) {
+            facts.linkChanged(name);
+        }
+        if (kind == InterfaceEvents.Kind.LINK_REMOVED) {
+            ifaces.checkDrift(answerArp, effects::reassert);
+        } else if (kind == InterfaceEvents.Kind.ADDRESS_REMOVED) {
+            effects.checkAddresses(name);
         }
     }
 
@@ -400,21 +421,24 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         if (arpChanged) {
             ifaces.kernelArp(doc.sysctls().arpbalance() == 0);
         }
-        carpdevNames().forEach(facts::refresh);
+        facts.refresh(carpdevNames());
         ifaces.sync(doc, facts);
         execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
     }
 
     // ------------------------------------------------------------------ host
 
-    private void carpdevChanged(Carpdev now) {
+    private void carpdevChanged(List<Carpdev> changed) {
         // the capture first, then the election: the master-down timer must not run while nothing
         // can be heard yet (opening it takes tens of ms, most of a master-down at advbase 0)
         ifaces.sync(doc, facts);
-        execute(engine.carpdev(now, clock.getAsLong()));
+        long now = clock.getAsLong(); // one election step for all: their groups' timers run together
+        for (Carpdev c : changed) {
+            execute(engine.carpdev(c, now));
+        }
         for (var e : new ArrayList<>(deferred.entrySet())) {
             String dev = doc.find(e.getKey()).map(VhostConfig::carpdev).orElse(null);
-            if (now.name().equals(dev)) {
+            if (changed.stream().anyMatch(c -> c.name().equals(dev))) {
                 deferred.remove(e.getKey());
                 try {
                     execute(engine.forceState(e.getKey(), e.getValue(), clock.getAsLong()));

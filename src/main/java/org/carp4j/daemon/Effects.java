@@ -6,6 +6,7 @@ import java.net.Inet6Address;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,14 +79,27 @@ final class Effects {
         return m;
     }
 
+    /**
+     * The addresses taken in one decision (say 64 carp interfaces whose master died together) go
+     * to the host in one job and one kernel request; the frames that announce them follow it.
+     */
     void execute(List<Action> actions) {
+        Batch batch = null;
         for (Action a : actions) {
             if (a instanceof Action.SendFrame f) {
-                send(f);
+                if (batch != null && announces(f)) {
+                    batch.after.add(f); // never before the address is up
+                } else {
+                    send(f);
+                }
             } else if (a instanceof Action.TakeAddresses t) {
                 held.computeIfAbsent(t.ifname(), k -> new LinkedHashSet<>()).addAll(t.addresses());
-                take(t.ifname(), t.addresses(), List.of());
+                if (batch == null) {
+                    batch = new Batch();
+                }
+                batch.grant(t.ifname(), t.addresses());
             } else if (a instanceof Action.ReleaseAddresses r) {
+                batch = flush(batch); // host changes keep the engine's order
                 Set<VipAddress> h = held.get(r.ifname());
                 if (h != null) {
                     r.addresses().forEach(h::remove);
@@ -111,6 +125,7 @@ final class Effects {
                 log.line(l.level().name().toLowerCase(), l.ifname(), l.vhid(), "carp", l.message(), "");
             }
         }
+        flush(batch);
     }
 
     /** carpN was recreated: put back the addresses it held, and announce them again. */
@@ -129,17 +144,31 @@ final class Effects {
         if (!worker.idle()) {
             return; // a change is under way; look again next time
         }
+        checkAddresses(held.keySet());
+    }
+
+    /** One interface's addresses (an rtnetlink event said one was removed); see {@link #checkAddresses(Collection)}. */
+    void checkAddresses(String name) {
+        checkAddresses(List.of(name));
+    }
+
+    /**
+     * Reads (on the worker) the addresses of these interfaces, in one read of the host (255
+     * masters must not cost 255 `ip` forks), and puts back the held ones missing. A check queued
+     * behind changes sees them done; one that raced with a later change is ignored.
+     */
+    void checkAddresses(Collection<String> which) {
         List<String> names = new ArrayList<>();
-        for (var e : held.entrySet()) {
-            if (!e.getValue().isEmpty() && ifaces.present(e.getKey())) {
-                names.add(e.getKey());
+        for (String name : which) {
+            Set<VipAddress> h = held.get(name);
+            if (h != null && !h.isEmpty() && ifaces.present(name)) {
+                names.add(name);
             }
         }
         if (names.isEmpty()) {
             return;
         }
         long gen = generation;
-        // one read of the host for all of them: 255 masters must not cost 255 `ip` forks a second
         worker.submit("address check", () -> {
             Map<String, Carpdev> now = host.carpdevs(names);
             loop.accept(() -> names.forEach(name -> addressesSeen(name, gen,
@@ -162,20 +191,50 @@ final class Effects {
 
     /** Adds the addresses on the worker, then sends the frames that announce them. */
     private void take(String ifname, List<VipAddress> addresses, List<Action.SendFrame> after) {
+        Batch b = new Batch();
+        b.grant(ifname, addresses);
+        b.after.addAll(after);
+        flush(b);
+    }
+
+    /** Address grants and the announcements behind them, gathered on the loop, run as one host job. */
+    private final class Batch {
+        final List<HostNetwork.Grant> grants = new ArrayList<>();
+        final List<Action.SendFrame> after = new ArrayList<>();
+
+        void grant(String ifname, List<VipAddress> addresses) {
+            VhostConfig c = doc.get().find(ifname).orElse(null);
+            List<VipAddress> own = c == null ? List.of()
+                    : facts.get(c.carpdev()).map(Carpdev::addresses).orElse(List.of());
+            grants.add(new HostNetwork.Grant(ifname, List.copyOf(addresses), own));
+        }
+    }
+
+    /** Queues the batch (if any) on the worker; returns null, the next batch is a new one. */
+    private Batch flush(Batch b) {
+        if (b == null) {
+            return null;
+        }
         generation++;
-        VhostConfig c = doc.get().find(ifname).orElse(null);
-        List<VipAddress> own = c == null ? List.of() : facts.get(c.carpdev()).map(Carpdev::addresses).orElse(List.of());
+        List<HostNetwork.Grant> grants = List.copyOf(b.grants);
+        List<Action.SendFrame> after = List.copyOf(b.after);
         List<Link> links = after.stream().map(f -> ifaces.link(f.carpdev())).toList();
-        worker.submit(ifname + " take", () -> {
-            try {
-                host.addAddresses(ifname, addresses, own);
-            } catch (IOException e) {
-                log.line("error", ifname, 0, "address", "cannot add addresses: " + e.getMessage(), "");
-            }
+        String what = grants.size() == 1 ? grants.get(0).name() + " take" : grants.size() + " interfaces take";
+        worker.submit(what, () -> {
+            Map<String, IOException> failed = host.addAddresses(grants);
+            failed.forEach((name, e) ->
+                    log.line("error", name, 0, "address", "cannot add addresses: " + e.getMessage(), ""));
             for (int i = 0; i < after.size(); i++) {
-                sendNow(links.get(i), after.get(i));
+                if (!failed.containsKey(after.get(i).ifname())) { // never announce what is not up
+                    sendNow(links.get(i), after.get(i));
+                }
             }
         });
+        return null;
+    }
+
+    private static boolean announces(Action.SendFrame f) {
+        return f.kind() == Action.FrameKind.GARP || f.kind() == Action.FrameKind.NEIGHBOR_ADVERT;
     }
 
     private void send(Action.SendFrame f) {
@@ -183,8 +242,7 @@ final class Effects {
         if (l == null) {
             return;
         }
-        boolean announces = f.kind() == Action.FrameKind.GARP || f.kind() == Action.FrameKind.NEIGHBOR_ADVERT;
-        if (announces && !worker.idle()) {
+        if (announces(f) && !worker.idle()) {
             // an address change may be under way: announce only once it is done
             worker.submit(f.ifname() + " announce", () -> sendNow(l, f));
         } else {

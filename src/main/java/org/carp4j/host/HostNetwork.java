@@ -1,14 +1,16 @@
 package org.carp4j.host;
 
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.carp4j.codec.MacAddress;
 import org.carp4j.commands.HostInterface;
 import org.carp4j.config.VipAddress;
 import org.carp4j.election.Carpdev;
 
-/** What carpd changes and reads on the host. The real one drives `ip`; tests may fake it. */
+/** What carpd changes and reads on the host. The real one uses rtnetlink for addresses and `ip` for links; tests may fake it. */
 public interface HostNetwork {
     /** The host's own interfaces that can be a carpdev (not loopback, not our carp interfaces). */
     List<HostInterface> interfaces() throws IOException;
@@ -68,6 +70,27 @@ public interface HostNetwork {
     void addAddresses(String name, List<VipAddress> addresses, List<VipAddress> carpdevAddresses) throws IOException;
 
     void removeAddresses(String name, List<VipAddress> addresses) throws IOException;
+
+    /** The addresses one carp interface takes, as {@link #addAddresses(String, List, List)} takes them. */
+    record Grant(String name, List<VipAddress> addresses, List<VipAddress> carpdevAddresses) {
+    }
+
+    /**
+     * Adds the addresses of several interfaces at once (one election decision: the real host sends
+     * them in one request). One interface failing does not stop the others: the failures come back
+     * by interface name, empty when all are up.
+     */
+    default Map<String, IOException> addAddresses(List<Grant> grants) {
+        Map<String, IOException> failed = new LinkedHashMap<>();
+        for (Grant g : grants) {
+            try {
+                addAddresses(g.name(), g.addresses(), g.carpdevAddresses());
+            } catch (IOException e) {
+                failed.put(g.name(), e);
+            }
+        }
+        return failed;
+    }
 
     /** Removes every carp interface a previous carpd left behind (marked with our alias). */
     List<String> cleanup() throws IOException;

@@ -5,8 +5,6 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.io.IOException;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +16,9 @@ import java.util.function.Consumer;
 
 /**
  * The kernel's own news of interfaces and their addresses (rtnetlink groups link, IPv4 and IPv6
- * address), so carpd learns that a carpdev got or lost an address when it happens, without polling
- * `ip`. One thread reads the socket; each interface named in a message is handed on at most once
- * until the receiver has taken it (a burst of changes costs one read per interface). If the kernel
+ * address), so carpd learns when it happens, without polling, that a carpdev lost its carrier or
+ * got an address, or that a carp interface or one of its addresses was deleted. One thread reads the socket; each interface and kind of change named in a message is handed on at
+ * most once until the receiver has taken it (a burst of changes costs one look per interface). If the kernel
  * dropped messages (the socket overflowed), the receiver is told with null: read everything again.
  */
 public final class InterfaceEvents implements AutoCloseable {
@@ -55,21 +53,33 @@ public final class InterfaceEvents implements AutoCloseable {
         long recv(int fd, Pointer buffer, long length, int flags);
 
         int close(int fd);
+
+        Pointer if_indextoname(int index, byte[] name);
+    }
+
+    /** What a message says happened to an interface. */
+    public enum Kind {
+        LINK, LINK_REMOVED, ADDRESS_ADDED, ADDRESS_REMOVED
+    }
+
+    /** Told on the receiver's thread: an interface and what happened; (null, null) after lost news. */
+    public interface Receiver {
+        void changed(String name, Kind kind);
     }
 
     /** What one message is about: an interface by index, and by name where the message says it. */
-    record Change(int index, String name) {
+    record Change(int index, String name, Kind kind) {
     }
 
     private final LibC libc;
     private final int fd;
-    private final Consumer<String> receiver;
+    private final Receiver receiver;
     private final Consumer<Runnable> deliver;
     private final Consumer<String> problem;
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private InterfaceEvents(LibC libc, int fd, Consumer<Runnable> deliver, Consumer<String> receiver,
+    private InterfaceEvents(LibC libc, int fd, Consumer<Runnable> deliver, Receiver receiver,
                             Consumer<String> problem) {
         this.libc = libc;
         this.fd = fd;
@@ -80,10 +90,10 @@ public final class InterfaceEvents implements AutoCloseable {
 
     /**
      * Subscribes and starts the reading thread. deliver runs a task where the receiver lives (the
-     * event loop); receiver gets an interface name, or null after lost messages; problem gets a
+     * event loop); receiver gets an interface name and what happened, or nulls after lost messages; problem gets a
      * sentence when reading fails for good.
      */
-    public static InterfaceEvents start(Consumer<Runnable> deliver, Consumer<String> receiver,
+    public static InterfaceEvents start(Consumer<Runnable> deliver, Receiver receiver,
                                         Consumer<String> problem) throws IOException {
         LibC libc;
         try {
@@ -146,26 +156,26 @@ public final class InterfaceEvents implements AutoCloseable {
                         continue;
                     }
                     if (errno == ENOBUFS) {
-                        hand(null); // the kernel dropped news: only a full read is right now
+                        hand(null, null); // the kernel dropped news: only a full read is right now
                         continue;
                     }
                     libc.close(fd);
                     fd = -1;
                     if (++failures > RESUBSCRIBE_LIMIT) {
                         problem.accept("rtnetlink recv: errno " + errno + "; gave up after " + RESUBSCRIBE_LIMIT
-                                + " new sockets; carpdev addresses are read again only on a carrier change or a commit");
+                                + " new sockets; carriers, deleted carp interfaces and VIPs are seen by the slow safety poll only");
                         return;
                     }
                     Thread.sleep(1000);
                     fd = subscribe(libc);
-                    hand(null);
+                    hand(null, null);
                     continue;
                 }
                 failures = 0;
                 for (Change c : parse(buf.getByteBuffer(0, n).order(ByteOrder.nativeOrder()))) {
                     String name = c.name() != null ? c.name() : nameOf(c.index());
                     if (name != null) {
-                        hand(name);
+                        hand(name, c.kind());
                     }
                 }
             }
@@ -180,22 +190,30 @@ public final class InterfaceEvents implements AutoCloseable {
         }
     }
 
-    private static String nameOf(int index) {
-        try {
-            NetworkInterface ni = NetworkInterface.getByIndex(index);
-            return ni == null ? null : ni.getName();
-        } catch (SocketException e) {
+    /**
+     * The interface's name by index from the kernel (SIOCGIFNAME). Not Java's NetworkInterface:
+     * it lists only interfaces holding an address, and a carp interface whose VIP was just
+     * deleted may hold none.
+     */
+    private String nameOf(int index) {
+        byte[] name = new byte[16]; // IF_NAMESIZE
+        if (libc.if_indextoname(index, name) == null) {
             return null;
         }
+        int n = 0;
+        while (n < name.length && name[n] != 0) {
+            n++;
+        }
+        return new String(name, 0, n, StandardCharsets.UTF_8);
     }
 
-    /** At most one task per interface waits in the receiver's queue (null stands for "all"). */
-    private void hand(String name) {
-        String key = name == null ? "" : name;
+    /** At most one task per interface and kind waits in the receiver's queue (null stands for "all"). */
+    private void hand(String name, Kind kind) {
+        String key = name == null ? "" : name + "/" + kind;
         if (queued.add(key)) {
             deliver.accept(() -> {
                 queued.remove(key);
-                receiver.accept(name);
+                receiver.changed(name, kind);
             });
         }
     }
@@ -215,10 +233,12 @@ public final class InterfaceEvents implements AutoCloseable {
             }
             if ((type == RTM_NEWADDR || type == RTM_DELADDR) && len >= 24) {
                 // struct ifaddrmsg { u8 family, prefixlen, flags, scope; u32 index; }
-                out.add(new Change(b.getInt(at + 20), null));
+                out.add(new Change(b.getInt(at + 20), null,
+                        type == RTM_NEWADDR ? Kind.ADDRESS_ADDED : Kind.ADDRESS_REMOVED));
             } else if ((type == RTM_NEWLINK || type == RTM_DELLINK) && len >= 32) {
                 // struct ifinfomsg { u8 family, pad; u16 type; i32 index; u32 flags, change; } then attributes
-                out.add(new Change(b.getInt(at + 20), linkName(b, at + 32, at + len)));
+                out.add(new Change(b.getInt(at + 20), linkName(b, at + 32, at + len),
+                        type == RTM_NEWLINK ? Kind.LINK : Kind.LINK_REMOVED));
             }
             at += (len + 3) & ~3;
         }

@@ -7,8 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.carp4j.codec.MacAddress;
@@ -17,7 +21,8 @@ import org.carp4j.config.VipAddress;
 import org.carp4j.election.Carpdev;
 
 /**
- * Host effects through iproute2. carpN is a macvlan on its carpdev carrying the virtual MAC, so
+ * Host effects: addresses through rtnetlink ({@link NetlinkAddresses}, no fork on the takeover
+ * path), links through iproute2. carpN is a macvlan on its carpdev carrying the virtual MAC, so
  * `ip link` shows it; it is marked with the alias "carp4j" so a crashed daemon's leftovers can be
  * found and removed. ARP and IPv6 are tuned so a BACKUP never sends a frame from the virtual MAC.
  */
@@ -28,6 +33,19 @@ public final class IpCommandHost implements HostNetwork {
             .filter(p -> Files.isExecutable(Path.of(p))).findFirst().orElse("/usr/sbin/ip");
     private static final ObjectMapper JSON = new ObjectMapper();
     static final long TIMEOUT_MILLIS = 10_000;
+    private NetlinkAddresses netlink;
+    private boolean netlinkRefused;
+    /**
+     * Index of each carp interface carpd made, learnt when it was checked as ours: the takeover
+     * path reads no file. A stale index (the interface was deleted; Linux does not reuse indexes
+     * soon) is refused with ENODEV, and the name is then looked up and checked again.
+     */
+    private final Map<String, Integer> indexes = new ConcurrentHashMap<>();
+
+    /** Opens the rtnetlink socket now, so the first takeover finds it ready. */
+    public IpCommandHost() {
+        netlink();
+    }
 
     @Override
     public List<HostInterface> interfaces() throws IOException {
@@ -136,6 +154,7 @@ public final class IpCommandHost implements HostNetwork {
             }
             run(IP, "link", "del", name); // our own, left by a carpd that died
         }
+        indexes.remove(name);
         run(IP, "link", "add", name, "link", carpdev, "address", mac.toString(), "type", "macvlan", "mode", "bridge");
         run(IP, "link", "set", name, "alias", ALIAS);
         // A BACKUP must stay silent: answer ARP only for addresses it holds, and no IPv6
@@ -184,6 +203,7 @@ public final class IpCommandHost implements HostNetwork {
 
     @Override
     public void destroyCarpInterface(String name) throws IOException {
+        indexes.remove(name);
         if (Files.exists(Path.of("/sys/class/net", name)) && ours(name)) { // never someone else's
             run(IP, "link", "del", name);
         }
@@ -191,9 +211,94 @@ public final class IpCommandHost implements HostNetwork {
 
     @Override
     public void addAddresses(String name, List<VipAddress> addresses, List<VipAddress> own) throws IOException {
+        if (netlink() == null) {
+            if (foreignInterface(name)) {
+                throw new ForeignInterfaceException(name);
+            }
+            addByFork(name, addresses, own);
+            return;
+        }
+        IOException e = addAddresses(List.of(new Grant(name, addresses, own))).get(name);
+        if (e != null) {
+            throw e;
+        }
+    }
+
+    /** `ip addr replace` semantics, all grants in one rtnetlink datagram: no fork on the takeover path. */
+    @Override
+    public Map<String, IOException> addAddresses(List<Grant> grants) {
+        NetlinkAddresses nl = netlink();
+        if (nl == null) {
+            return HostNetwork.super.addAddresses(grants); // one `ip` fork per address
+        }
+        Map<String, IOException> failed = new LinkedHashMap<>();
+        List<Grant> stale = new ArrayList<>();
+        send(nl, grants, failed, stale);
+        if (!stale.isEmpty()) {
+            stale.forEach(g -> indexes.remove(g.name()));
+            send(nl, stale, failed, new ArrayList<>()); // looked up and checked again
+        }
+        return failed;
+    }
+
+    /** One datagram for the grants; those refused with ENODEV under a cached index go to stale. */
+    private void send(NetlinkAddresses nl, List<Grant> grants, Map<String, IOException> failed, List<Grant> stale) {
+        List<NetlinkAddresses.Request> requests = new ArrayList<>();
+        Map<Integer, Grant> byIndex = new HashMap<>();
+        Map<Integer, Boolean> cached = new HashMap<>();
+        for (Grant g : grants) {
+            try {
+                Integer known = indexes.get(g.name());
+                int index = known != null ? known : ourIndex(g.name());
+                byIndex.put(index, g);
+                cached.put(index, known != null);
+                for (VipAddress a : g.addresses()) {
+                    requests.add(new NetlinkAddresses.Request(true, index, a, noPrefixRoute(a, g.carpdevAddresses())));
+                }
+            } catch (IOException e) {
+                failed.put(g.name(), e);
+            }
+        }
+        try {
+            for (NetlinkAddresses.Refused r : nl.apply(requests)) {
+                Grant g = byIndex.get(r.request().index());
+                if (r.errno() == NetlinkAddresses.ENODEV && cached.get(r.request().index())) {
+                    if (!stale.contains(g)) {
+                        stale.add(g);
+                    }
+                    continue;
+                }
+                IOException e = new IOException(g.name() + ": " + r.getMessage(), r);
+                IOException first = failed.putIfAbsent(g.name(), e);
+                if (first != null) {
+                    first.addSuppressed(e);
+                }
+            }
+        } catch (IOException e) {
+            byIndex.values().forEach(g -> failed.putIfAbsent(g.name(), e));
+        }
+    }
+
+    /** The index of a carp interface carpd made, remembered; refused for someone else's. */
+    private int ourIndex(String name) throws IOException {
         if (foreignInterface(name)) {
             throw new ForeignInterfaceException(name);
         }
+        int index = index(name);
+        indexes.put(name, index);
+        return index;
+    }
+
+    /**
+     * If the carpdev already routes this subnet, a second route via carpN would steal the host's
+     * own traffic; keep the address without one.
+     */
+    private static boolean noPrefixRoute(VipAddress a, List<VipAddress> own) {
+        return own.stream().anyMatch(o -> o.isIPv4() == a.isIPv4() && o.prefixLength() == a.prefixLength()
+                && o.contains(a.address()));
+    }
+
+    private static void addByFork(String name, List<VipAddress> addresses, List<VipAddress> own) throws IOException {
         for (VipAddress a : addresses) {
             List<String> cmd = new ArrayList<>(List.of(IP, "addr", "replace", a.toString()));
             if (a.isIPv4()) {
@@ -202,10 +307,7 @@ public final class IpCommandHost implements HostNetwork {
                 cmd.add("nodad");
             }
             cmd.addAll(List.of("dev", name));
-            // If the carpdev already routes this subnet, a second route via carpN would steal
-            // the host's own traffic; keep the address without one.
-            if (own.stream().anyMatch(o -> o.isIPv4() == a.isIPv4() && o.prefixLength() == a.prefixLength()
-                    && o.contains(a.address()))) {
+            if (noPrefixRoute(a, own)) {
                 cmd.add("noprefixroute");
             }
             run(cmd.toArray(String[]::new));
@@ -217,12 +319,60 @@ public final class IpCommandHost implements HostNetwork {
         if (foreignInterface(name)) {
             return; // its addresses are not ours, even one equal to a VIP
         }
-        for (VipAddress a : addresses) {
-            try {
-                run(IP, "addr", "del", a.toString(), "dev", name);
-            } catch (IOException e) {
-                // already gone (interface removed, or never added): the goal is reached
+        NetlinkAddresses nl = netlink();
+        if (nl == null) {
+            for (VipAddress a : addresses) {
+                try {
+                    run(IP, "addr", "del", a.toString(), "dev", name);
+                } catch (IOException e) {
+                    // already gone (interface removed, or never added): the goal is reached
+                }
             }
+            return;
+        }
+        int index;
+        try {
+            index = index(name);
+        } catch (IOException e) {
+            return; // the interface is gone, and its addresses with it
+        }
+        List<NetlinkAddresses.Request> requests = addresses.stream()
+                .map(a -> new NetlinkAddresses.Request(false, index, a, false)).toList();
+        IOException failed = null;
+        for (NetlinkAddresses.Refused r : nl.apply(requests)) {
+            if (r.errno() == NetlinkAddresses.EADDRNOTAVAIL || r.errno() == NetlinkAddresses.ENODEV) {
+                continue; // already gone: the goal is reached
+            }
+            IOException e = new IOException(name + ": " + r.getMessage(), r);
+            if (failed == null) {
+                failed = e;
+            } else {
+                failed.addSuppressed(e);
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** The rtnetlink socket, opened on first use; null (addresses go through `ip`) where JNA cannot load libc. */
+    private synchronized NetlinkAddresses netlink() {
+        if (netlink == null && !netlinkRefused) {
+            try {
+                netlink = NetlinkAddresses.open();
+            } catch (IOException e) {
+                netlinkRefused = true;
+            }
+        }
+        return netlink;
+    }
+
+    /** The kernel's index of an interface, from /sys (no fork). */
+    static int index(String name) throws IOException {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/sys/class/net", name, "ifindex")).trim());
+        } catch (IOException | NumberFormatException e) {
+            throw new IOException(name + ": no such interface", e);
         }
     }
 

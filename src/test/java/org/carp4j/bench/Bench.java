@@ -39,6 +39,8 @@ public final class Bench {
                 case "subsecond" -> new Subsecond(b).run();
                 case "loadflap" -> new LoadFlap(b).run();
                 case "memory" -> new Memory(b).run();
+                case "garp" -> new GarpLatency(b.runs).run(b::row);
+                case "group" -> new GroupSpread(Math.min(b.runs, 10)).run(b::row);
                 default -> throw new IllegalArgumentException("unknown benchmark " + w);
             }
         }

@@ -27,6 +27,8 @@ final class FakeHost implements HostNetwork {
     final Map<String, Set<VipAddress>> addresses = new ConcurrentHashMap<>();
     /** Names held by an interface carpd did not make (an admin's bridge called carp1, say). */
     final Set<String> foreign = ConcurrentHashMap.newKeySet();
+    /** Links whose cable is pulled: present, no carrier. */
+    final Set<String> noCarrier = ConcurrentHashMap.newKeySet();
     private volatile CountDownLatch adds = new CountDownLatch(0);
     private volatile CountDownLatch creates = new CountDownLatch(0);
 
@@ -69,7 +71,7 @@ final class FakeHost implements HostNetwork {
 
     @Override
     public Optional<Boolean> carrier(String name) {
-        return links.contains(name) ? Optional.of(true) : Optional.empty();
+        return links.contains(name) ? Optional.of(!noCarrier.contains(name)) : Optional.empty();
     }
 
     @Override

@@ -41,8 +41,10 @@ class InterfaceEventsTest {
         addr(b, InterfaceEvents.RTM_DELADDR, 5);
         link(b, InterfaceEvents.RTM_DELLINK, 6, "carp0");
         b.flip();
-        assertEquals(List.of(new InterfaceEvents.Change(3, null), new InterfaceEvents.Change(4, "em1"),
-                new InterfaceEvents.Change(5, null), new InterfaceEvents.Change(6, "carp0")), InterfaceEvents.parse(b));
+        assertEquals(List.of(new InterfaceEvents.Change(3, null, InterfaceEvents.Kind.ADDRESS_ADDED),
+                new InterfaceEvents.Change(4, "em1", InterfaceEvents.Kind.LINK),
+                new InterfaceEvents.Change(5, null, InterfaceEvents.Kind.ADDRESS_REMOVED),
+                new InterfaceEvents.Change(6, "carp0", InterfaceEvents.Kind.LINK_REMOVED)), InterfaceEvents.parse(b));
     }
 
     @Test
@@ -52,6 +54,7 @@ class InterfaceEventsTest {
         addr(b, InterfaceEvents.RTM_NEWADDR, 3);
         b.putInt(400).putShort((short) InterfaceEvents.RTM_NEWADDR).putShort((short) 0).putInt(0).putInt(0);
         b.flip();
-        assertEquals(List.of(new InterfaceEvents.Change(3, null)), InterfaceEvents.parse(b));
+        assertEquals(List.of(new InterfaceEvents.Change(3, null, InterfaceEvents.Kind.ADDRESS_ADDED)),
+                InterfaceEvents.parse(b));
     }
 }

@@ -91,7 +91,7 @@ class HostDriftIT extends LabTest {
         try (NeverTwice check = new NeverTwice()) {
             long del = System.nanoTime();
             lab.h(1).exec("ip", "addr", "del", VIP + "/24", "dev", "carp0");
-            assertFalse(lab.h(1).holds(VIP));
+            // no check that it is gone: the rtnetlink event puts it back within milliseconds
             assertTrue(Lab.eventually(Duration.ofSeconds(3), () -> lab.h(1).holds(VIP)), lab.h(1).log());
             System.out.println("VIP back after ip addr del: " + (System.nanoTime() - del) / 1_000_000 + " ms");
             assertTrue(lab.h(1).log().contains(VIP + "/24 vanished from the host; re-adding"), lab.h(1).log());
