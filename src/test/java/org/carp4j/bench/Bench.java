@@ -15,7 +15,7 @@ import org.carp4j.lab.Lab;
 
 /**
  * The benchmarks of bench/run: carpd beside ucarp, measured in one run on one machine. They print
- * figures; they never fail on a number. Usage: Bench [failover|handover|sigkill|latency|scale|flood|all]...
+ * figures; they never fail on a number. Usage: Bench [failover|handover|sigkill|latency|scale|flood|subsecond|garp|group|memory|loadflap|all]...
  */
 public final class Bench {
     static final String VIP = "172.16.0.100";
@@ -27,7 +27,8 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         Bench b = new Bench();
         List<String> which = args.length == 0 || List.of(args).contains("all")
-                ? List.of("latency", "failover", "handover", "sigkill", "scale", "flood") : List.of(args);
+                ? List.of("latency", "failover", "handover", "sigkill", "scale", "flood", "subsecond", "garp", "group",
+                        "memory", "loadflap") : List.of(args);
         for (String w : which) {
             switch (w) {
                 case "failover" -> b.failover();
