@@ -80,7 +80,12 @@ public final class ControlClient {
             InetSocketAddress server = (InetSocketAddress) s.getRemoteSocketAddress();
             InetSocketAddress client = (InetSocketAddress) s.getLocalSocketAddress();
             SockDiag diag = kernelLookup ? PeerCredentials.kernel() : null;
-            String impostor = diag != null ? notCarpd(diag.owner(server, client), server) : notCarpdByTables(server, client);
+            String impostor;
+            try {
+                impostor = diag != null ? notCarpd(diag.owner(server, client), server) : notCarpdByTables(server, client);
+            } catch (SockDiag.NotAFullSocket e) {
+                impostor = notCarpdByTables(server, client); // a half-open or odd answer: the tables decide
+            }
             if (impostor != null) {
                 return Protocol.Response.error(ExitCode.UNAVAILABLE, impostor);
             }

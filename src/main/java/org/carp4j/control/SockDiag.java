@@ -36,6 +36,20 @@ public final class SockDiag implements AutoCloseable {
     static final int REQUEST_LENGTH = HEADER + 8 + 48;
     /** idiag_uid in struct inet_diag_msg: 4 bytes, the socket id, expires, rqueue, wqueue. */
     private static final int UID_OFFSET = HEADER + 4 + 48 + 12;
+    /**
+     * TCP states of a full socket with a real owner. A half-open request (SYN_RECV) and a
+     * TIME_WAIT socket are answered with uid 0 whoever made them, and a listener stands in when
+     * no connection matches: none of those may vouch for root.
+     */
+    private static final java.util.Set<Integer> FULL = java.util.Set.of(1, 2, 4, 5, 7, 8, 9, 11);
+    private static final int TIMER_TIME_WAIT = 3;
+
+    /** The kernel answered with a socket whose owner means nothing (see {@link #FULL}): ask the tables instead. */
+    public static final class NotAFullSocket extends IOException {
+        NotAFullSocket(String why) {
+            super(why);
+        }
+    }
 
     interface LibC extends Library {
         int socket(int domain, int type, int protocol);
@@ -93,7 +107,7 @@ public final class SockDiag implements AutoCloseable {
             if (n >= HEADER && answer.getInt(8) != seq) {
                 continue; // an answer to an earlier request that timed out on our side
             }
-            return uid(answer);
+            return uid(answer, local.getPort(), remote.getPort());
         }
     }
 
@@ -112,8 +126,12 @@ public final class SockDiag implements AutoCloseable {
         return b.array();
     }
 
-    /** The uid in an answer; null for "no such socket"; IOException for any other error. */
-    static Integer uid(ByteBuffer answer) throws IOException {
+    /**
+     * The uid in an answer about the socket (sport, dport); null for "no such socket";
+     * {@link NotAFullSocket} when the kernel answered with anything but that connection's full
+     * socket; IOException for any other error.
+     */
+    static Integer uid(ByteBuffer answer, int sport, int dport) throws IOException {
         if (answer.limit() < HEADER + 4) {
             throw new IOException("sock_diag: short answer (" + answer.limit() + " bytes)");
         }
@@ -127,6 +145,15 @@ public final class SockDiag implements AutoCloseable {
         }
         if (type != SOCK_DIAG_BY_FAMILY || answer.limit() < UID_OFFSET + 4) {
             throw new IOException("sock_diag: unexpected answer type " + type + ", " + answer.limit() + " bytes");
+        }
+        int state = answer.get(HEADER + 1) & 0xff;
+        int timer = answer.get(HEADER + 2) & 0xff;
+        int gotSport = answer.order(ByteOrder.BIG_ENDIAN).getShort(HEADER + 4) & 0xffff;
+        int gotDport = answer.getShort(HEADER + 6) & 0xffff;
+        answer.order(ByteOrder.nativeOrder());
+        if (!FULL.contains(state) || timer == TIMER_TIME_WAIT || gotSport != sport || gotDport != dport) {
+            throw new NotAFullSocket("sock_diag: state " + state + ", timer " + timer + ", ports " + gotSport + "/"
+                    + gotDport + ": not the connection's own socket");
         }
         return answer.getInt(UID_OFFSET);
     }

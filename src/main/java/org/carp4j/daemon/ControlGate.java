@@ -66,10 +66,10 @@ final class ControlGate {
         if (failed != null) {
             return failed;
         }
-        // posted, never refused nor cancelled: what is on disk must also run
+        // posted, never refused: what is on disk must also run (only a stop cancels it; the file has it for the next start)
         FutureTask<Protocol.Response> apply = new FutureTask<>(() -> {
             Protocol.Response done = daemon.finish(s);
-            return done != null ? done : daemon.handle(req, v, ve); // reloaded meanwhile: once more, on the loop
+            return done != null ? done : daemon.rerun(req, v, ve); // reloaded meanwhile: once more, on the loop
         });
         loop.post(apply);
         try {

@@ -143,6 +143,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
      */
     void stop() {
         stopped = true;
+        deferred.clear();
         execute(engine.shutdown());
         ifaces.destroyAll();
         try {
@@ -313,10 +314,13 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
             return Protocol.Response.error(Carpd.EX_UNAVAILABLE, "carpd is stopping; the change is saved and"
                     + " applies at the next start");
         }
-        if (doc != s.base()) {
-            return null;
-        }
-        apply(s.next());
+        if (!doc.equals(s.next())) {
+            if (!doc.equals(s.base())) {
+                return null; // reloaded meanwhile, to something else: the request runs again on it
+            }
+            apply(s.next());
+        } // else a SIGHUP read back the file this request had just saved: applied already, only its forced states remain
+
         for (var f : s.forced()) {
             try {
                 force(f.getKey(), f.getValue());
@@ -325,6 +329,23 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
             }
         }
         return s.response();
+    }
+
+    /**
+     * A staged request whose base a reload replaced runs again on the new document. If it is now
+     * refused, the file (which holds the staged change) is written back to what runs, so that a
+     * restart does not bring up a change the client was told was refused.
+     */
+    Protocol.Response rerun(Protocol.Request req, List<HostInterface> hostView, IOException hostViewError) {
+        Protocol.Response r = handle(req, hostView, hostViewError);
+        if (r.exit() != 0 && !stopped) {
+            try {
+                save(doc);
+            } catch (IOException e) {
+                log.error("save", "cannot save the configuration: " + e.getMessage());
+            }
+        }
+        return r;
     }
 
     private void save(StateDocument next) throws IOException {
@@ -352,7 +373,7 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
             execute(engine.forceState(ifname, state, clock.getAsLong()));
         } catch (IllegalStateException e) {
             String dev = doc.find(ifname).map(VhostConfig::carpdev).orElse(null);
-            if (dev != null && facts.pending(dev)) {
+            if (dev != null && facts.pending(dev) && !facts.known(dev)) {
                 deferred.put(ifname, state); // the carpdev is being read; decided when it is known
                 return;
             }
@@ -398,6 +419,17 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
         return host.foreignInterface(name);
     }
 
+    /** A SIGHUP read this document from carpd.json: applied on the loop, not saved again (no fsync here). */
+    @Override
+    public void applyLoaded(StateDocument next) throws IOException {
+        if (stopped) {
+            throw new IOException("carpd is stopping; nothing changed");
+        }
+        if (!next.equals(doc)) {
+            apply(next);
+        }
+    }
+
     /** Saves first, then applies: an acknowledged change is on disk, a failed save changes nothing. */
     @Override
     public void commit(StateDocument next) throws IOException {
@@ -429,6 +461,9 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     // ------------------------------------------------------------------ host
 
     private void carpdevChanged(List<Carpdev> changed) {
+        if (stopped) {
+            return; // a read that finished during the stop must not reopen a capture nor elect
+        }
         // the capture first, then the election: the master-down timer must not run while nothing
         // can be heard yet (opening it takes tens of ms, most of a master-down at advbase 0)
         ifaces.sync(doc, facts);
@@ -454,6 +489,9 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
      * went away: the engine runs such a carp interface down (INIT) until the name is free.
      */
     private void foreignChanged() {
+        if (stopped) {
+            return;
+        }
         ifaces.sync(doc, facts);
         execute(engine.apply(runnable(), doc.sysctls(), doc.demote(), clock.getAsLong()));
     }

@@ -86,6 +86,9 @@ final class EventLoop {
     /** carpd's own work (host results, link changes): always queued; its producers are bounded. */
     void post(Runnable r) {
         tasks.addLast(r);
+        if (stopped) {
+            abandonQueued(); // the loop has ended: a caller waiting on r learns it at once
+        }
     }
 
     /** A request from outside; RejectedExecutionException when the queue is full (answer busy). */
@@ -204,6 +207,7 @@ final class EventLoop {
                     timers.fire(now);
                     continue;
                 }
+                earlier = 0; // the cap counts frames run ahead of one overdue deadline, not for ever
                 long wait = Math.min(due - now, TimeUnit.SECONDS.toNanos(1));
                 Runnable r = tasks.poll(wait, TimeUnit.NANOSECONDS);
                 if (r != null) {

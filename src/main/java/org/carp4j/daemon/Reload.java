@@ -30,7 +30,7 @@ final class Reload {
             return;
         }
         try {
-            daemon.commit(next);
+            daemon.applyLoaded(next);
             log.info("reload", store.path() + ": applied (" + next.interfaces().size() + " carp interfaces)");
         } catch (IOException e) {
             log.error("reload", "cannot save: " + e.getMessage() + "; the running configuration is kept");

@@ -34,6 +34,11 @@ final class Requests {
         /** Saves, then applies; throws if the save failed, and then nothing changed. */
         void commit(StateDocument next) throws IOException;
 
+        /** A document read from the state file (SIGHUP): it is on disk already. */
+        default void applyLoaded(StateDocument next) throws IOException {
+            commit(next);
+        }
+
         /** `state init|backup|master`, carried out at once. */
         void force(String ifname, CarpState state) throws CommandException;
 

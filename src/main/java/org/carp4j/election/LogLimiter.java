@@ -25,8 +25,9 @@ final class LogLimiter {
 
     /**
      * The same for a numeric key (a vhid and a packet's source), without allocating: a flood of
-     * forged packets must not cost a boxed key each. Up to maxKeys keys (64 when unbounded), found
-     * by a scan; beyond that they share one slot, as {@link #OTHERS} does.
+     * forged packets must not cost a boxed key each. Up to maxKeys - 1 keys (63 when unbounded),
+     * found by a scan; a quiet key's slot is reused, and beyond that they share the last slot, as
+     * {@link #OTHERS} does.
      */
     String admit(long key, long now) {
         if (numeric == null) {
@@ -42,16 +43,30 @@ final class LogLimiter {
             }
         }
         if (slot < 0) {
-            if (numericCount == numeric.length) {
-                slot = numeric.length - 1; // the last slot stands for every key beyond
-            } else {
-                slot = numericCount++;
-                numeric[slot] = key;
-                numericState[slot] = new long[] {now, 0};
-                return "";
+            int free = numericCount < numeric.length - 1 ? numericCount++ : expired(now);
+            if (free < 0) {
+                // the last slot stands for every key beyond the others
+                if (numericState[numeric.length - 1] == null) {
+                    numericState[numeric.length - 1] = new long[] {now, 0};
+                    return "";
+                }
+                return admitIn(numericState[numeric.length - 1], now);
             }
+            numeric[free] = key;
+            numericState[free] = new long[] {now, 0};
+            return "";
         }
         return admitIn(numericState[slot], now);
+    }
+
+    /** A key's slot that is quiet (a period since its line, nothing held back since): reused. */
+    private int expired(long now) {
+        for (int i = 0; i < numericCount; i++) {
+            if (now - numericState[i][0] >= period && numericState[i][1] == 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private long[] numeric;

@@ -185,8 +185,8 @@ final class ReceivePath {
             boolean v4 = type == FrameCodec.ETHERTYPE_IPV4;
             int at = v4 ? ETHER + 12 : ETHER + 8;
             v.failedAuthentication(f, at, v4 ? 4 : 16, now);
-            // vhid and source folded into one number (an IPv6 source by its last 8 bytes)
-            badAuthKey = ((long) (f[carp + 1] & 0xff) << 56) ^ (v4 ? u32(f, at) : u64(f, at + 8));
+            // vhid and source folded into one number (an IPv6 source as its two halves xored)
+            badAuthKey = ((long) (f[carp + 1] & 0xff) << 56) ^ (v4 ? u32(f, at) : u64(f, at) * 31 ^ u64(f, at + 8));
             return DropReason.BAD_AUTH;
         }
         long counter = u64(f, carp + 8);

@@ -321,13 +321,7 @@ public final class IpCommandHost implements HostNetwork {
         }
         NetlinkAddresses nl = netlink();
         if (nl == null) {
-            for (VipAddress a : addresses) {
-                try {
-                    run(IP, "addr", "del", a.toString(), "dev", name);
-                } catch (IOException e) {
-                    // already gone (interface removed, or never added): the goal is reached
-                }
-            }
+            removeByIp(name, addresses);
             return;
         }
         int index;
@@ -339,7 +333,16 @@ public final class IpCommandHost implements HostNetwork {
         List<NetlinkAddresses.Request> requests = addresses.stream()
                 .map(a -> new NetlinkAddresses.Request(false, index, a, false)).toList();
         IOException failed = null;
-        for (NetlinkAddresses.Refused r : nl.apply(requests)) {
+        List<NetlinkAddresses.Refused> refused;
+        try {
+            refused = nl.apply(requests);
+        } catch (IOException e) {
+            // the exchange itself failed (a silent kernel, ENOBUFS): a release must not be lost,
+            // or this BACKUP keeps the VIP its peer now holds
+            removeByIp(name, addresses);
+            return;
+        }
+        for (NetlinkAddresses.Refused r : refused) {
             if (r.errno() == NetlinkAddresses.EADDRNOTAVAIL || r.errno() == NetlinkAddresses.ENODEV) {
                 continue; // already gone: the goal is reached
             }
@@ -352,6 +355,16 @@ public final class IpCommandHost implements HostNetwork {
         }
         if (failed != null) {
             throw failed;
+        }
+    }
+
+    private void removeByIp(String name, List<VipAddress> addresses) throws IOException {
+        for (VipAddress a : addresses) {
+            try {
+                run(IP, "addr", "del", a.toString(), "dev", name);
+            } catch (IOException e) {
+                // already gone (interface removed, or never added): the goal is reached
+            }
         }
     }
 

@@ -43,11 +43,11 @@ class SockDiagTest {
     void noSuchSocketIsNullAndOtherErrorsAreErrors() throws Exception {
         ByteBuffer enoent = ByteBuffer.allocate(36).order(ByteOrder.nativeOrder());
         enoent.putInt(0, 36).putShort(4, (short) SockDiag.NLMSG_ERROR).putInt(16, -2);
-        assertNull(SockDiag.uid(enoent));
+        assertNull(SockDiag.uid(enoent, 1, 2));
         ByteBuffer eperm = ByteBuffer.allocate(36).order(ByteOrder.nativeOrder());
         eperm.putInt(0, 36).putShort(4, (short) SockDiag.NLMSG_ERROR).putInt(16, -1);
-        assertThrows(IOException.class, () -> SockDiag.uid(eperm));
-        assertThrows(IOException.class, () -> SockDiag.uid(ByteBuffer.allocate(8)));
+        assertThrows(IOException.class, () -> SockDiag.uid(eperm, 1, 2));
+        assertThrows(IOException.class, () -> SockDiag.uid(ByteBuffer.allocate(8), 1, 2));
     }
 
     @Test
@@ -63,5 +63,28 @@ class SockDiagTest {
             assertEquals(me, diag.owner(s, c), "the server's end");
             assertNull(diag.owner(at("127.0.0.1", 1), s), "no such connection");
         }
+    }
+
+    /** An inet_diag_msg answer: state, timer, the ports, and the uid. */
+    static ByteBuffer answer(int state, int timer, int sport, int dport, int uid) {
+        ByteBuffer b = ByteBuffer.allocate(16 + 72).order(ByteOrder.nativeOrder());
+        b.putInt(0, 88).putShort(4, (short) SockDiag.SOCK_DIAG_BY_FAMILY);
+        b.put(16, (byte) 2).put(17, (byte) state).put(18, (byte) timer);
+        b.order(ByteOrder.BIG_ENDIAN).putShort(20, (short) sport).putShort(22, (short) dport);
+        b.order(ByteOrder.nativeOrder()).putInt(80, uid);
+        return b;
+    }
+
+    @Test
+    void onlyTheConnectionsOwnFullSocketVouchesForItsOwner() throws Exception {
+        assertEquals(0, SockDiag.uid(answer(1, 0, 40000, 112, 0), 40000, 112), "established");
+        assertEquals(65534, SockDiag.uid(answer(1, 0, 40000, 112, 65534), 40000, 112));
+        // the kernel says uid 0 for these whoever made them: a squatter's half-open connection
+        // (TCP_DEFER_ACCEPT), a TIME_WAIT socket, a listener standing in for no connection
+        assertThrows(SockDiag.NotAFullSocket.class, () -> SockDiag.uid(answer(3, 0, 40000, 112, 0), 40000, 112));
+        assertThrows(SockDiag.NotAFullSocket.class, () -> SockDiag.uid(answer(6, 3, 40000, 112, 0), 40000, 112));
+        assertThrows(SockDiag.NotAFullSocket.class, () -> SockDiag.uid(answer(1, 3, 40000, 112, 0), 40000, 112));
+        assertThrows(SockDiag.NotAFullSocket.class, () -> SockDiag.uid(answer(10, 0, 112, 0, 0), 112, 40000));
+        assertThrows(SockDiag.NotAFullSocket.class, () -> SockDiag.uid(answer(1, 0, 40001, 112, 0), 40000, 112));
     }
 }

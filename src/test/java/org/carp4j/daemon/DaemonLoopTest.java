@@ -223,4 +223,20 @@ class DaemonLoopTest {
             assertEquals(after, h.events().size(), "no host change after the stop: " + h.events());
         }
     }
+
+    @Test
+    void aReloadThatReadsBackAStagedChangeDoesNotApplyItTwice() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            Protocol.Request demote = new Protocol.Request("t", "carpconfig", List.of("-g", "carp", "carpdemote"));
+            Daemon.Staged s = h.onLoopGet(() -> h.daemon.stage(demote, null, null));
+            assertEquals(0, s.response().exit(), s.response().err());
+            assertEquals(null, h.daemon.saveStaged(s));
+            // SIGHUP between the save and the apply: the reload reads back exactly that file
+            h.onLoop(() -> h.daemon.applyLoaded(new org.carp4j.config.StateFile(h.dir).load()));
+            Protocol.Response done = h.onLoopGet(() -> h.daemon.finish(s));
+            assertEquals(0, done.exit());
+            assertEquals(1, h.onLoopGet(() -> h.daemon.doc().demote()), "demoted once, not twice");
+            assertEquals(1, new org.carp4j.config.StateFile(h.dir).load().demote());
+        }
+    }
 }
