@@ -49,6 +49,16 @@ public final class Bench {
         System.exit(0);
     }
 
+    /** n ucarp processes on h's em0, vhids 1..n (one VIP each), once every VIP is up; their pids. */
+    static List<Long> ucarps(Lab.Host h, int n) throws Exception {
+        List<Long> pids = new ArrayList<>();
+        for (int v = 1; v <= n; v++) {
+            pids.add(h.startUcarp("em0", "-v", Integer.toString(v), "-p", "pw", "-a", "10." + v + ".0.1").pid());
+        }
+        Lab.eventually(Duration.ofSeconds(60), () -> h.addresses().split("\n").length >= n + 2);
+        return pids;
+    }
+
     void row(String what, String impl, String figure, String note) {
         String r = String.format("| %s | %s | %s | %s |", what, impl, figure, note);
         table.add(r);
@@ -293,11 +303,7 @@ public final class Bench {
         }
         try (Lab lab = Lab.create(1, false)) {
             Lab.Host h = lab.h(1);
-            List<Long> pids = new ArrayList<>();
-            for (int v = 1; v <= n; v++) {
-                pids.add(h.startUcarp("em0", "-v", Integer.toString(v), "-p", "pw", "-a", "10." + v + ".0.1").pid());
-            }
-            Lab.eventually(Duration.ofSeconds(60), () -> h.addresses().split("\n").length >= n + 2);
+            List<Long> pids = ucarps(h, n);
             Thread.sleep(20_000);
             measureScale(lab, "255 x ucarp", pids, seconds);
         }

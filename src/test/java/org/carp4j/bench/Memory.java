@@ -3,7 +3,6 @@ package org.carp4j.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.carp4j.lab.Lab;
 
@@ -50,11 +49,7 @@ final class Memory {
             }
             try (Lab lab = Lab.create(1, false)) {
                 Lab.Host h = lab.h(1);
-                List<Long> pids = new ArrayList<>();
-                for (int v = 1; v <= n; v++) {
-                    pids.add(h.startUcarp("em0", "-v", Integer.toString(v), "-p", "pw", "-a", "10." + v + ".0.1").pid());
-                }
-                Lab.eventually(Duration.ofSeconds(60), () -> h.addresses().split("\n").length >= n + 2);
+                List<Long> pids = Bench.ucarps(h, n);
                 Thread.sleep(15_000);
                 row(n, n == 1 ? "ucarp" : n + " x ucarp", use(pids), n + " process" + (n == 1 ? "" : "es, summed"));
             }
