@@ -158,6 +158,7 @@ public final class ControlClient {
 
     private Protocol.Response notRunning() {
         return Protocol.Response.error(ExitCode.UNAVAILABLE, "carpd is not running (state directory " + stateDir
-                + "); start it with: bin/carpd --state-dir " + stateDir + "  (or systemctl start carpd)");
+                + "); start it with: " + System.getProperty("carp4j.carpd", "carpd") + " --state-dir " + stateDir
+                + "  (or systemctl start carpd)");
     }
 }
