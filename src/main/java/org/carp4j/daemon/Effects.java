@@ -223,6 +223,13 @@ final class Effects {
             Map<String, IOException> failed = host.addAddresses(grants);
             failed.forEach((name, e) ->
                     log.line("error", name, 0, "address", "cannot add addresses: " + e.getMessage(), ""));
+            grants.forEach(g -> {
+                if (failed.containsKey(g.name())) {
+                    notUp.add(g.name());
+                } else {
+                    notUp.remove(g.name());
+                }
+            });
             for (int i = 0; i < after.size(); i++) {
                 if (!failed.containsKey(after.get(i).ifname())) { // never announce what is not up
                     sendNow(links.get(i), after.get(i));
@@ -231,6 +238,9 @@ final class Effects {
         });
         return null;
     }
+
+    /** Interfaces whose last address add failed: never announced until an add succeeds (the poll retries). */
+    private final Set<String> notUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private static boolean announces(Action.SendFrame f) {
         return f.kind() == Action.FrameKind.GARP || f.kind() == Action.FrameKind.NEIGHBOR_ADVERT;
@@ -250,8 +260,8 @@ final class Effects {
     }
 
     private void sendNow(Link l, Action.SendFrame f) {
-        if (l == null) {
-            return;
+        if (l == null || announces(f) && notUp.contains(f.ifname())) {
+            return; // a later announcement (refresh, the second GARP) of an address whose add failed
         }
         boolean ok = true;
         try {

@@ -115,6 +115,31 @@ class DaemonLoopTest {
         }
     }
 
+    /**
+     * The kernel refuses the VIP: neither the takeover's GARP nor the second one two adverts later
+     * announces an address the host does not hold; once the retry adds it, it is announced.
+     */
+    @Test
+    void anAddressTheKernelRefusesIsNeverAnnouncedUntilItIsUp() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            h.host.refuseAdds = "RTNETLINK answers: Cannot assign requested address";
+            h.master();
+            int before = h.events().size();
+            DaemonHarness.await("four adverts after the refused add",
+                    () -> h.events().subList(before, h.events().size()).stream()
+                            .filter(e -> e.equals("advert skew=0")).count() >= 4);
+            assertEquals(-1, h.indexOf("garp"), "nothing announced for an address not on the host: " + h.events());
+            assertTrue(h.log().contains("cannot add addresses: RTNETLINK answers"), h.log());
+
+            h.host.refuseAdds = null;
+            for (int i = 0; i < Daemon.ADDRESS_CHECK_EVERY; i++) {
+                h.onLoop(h.daemon::pollCarriers);
+            }
+            DaemonHarness.await("the GARP once the retry put the VIP up", () -> h.indexOf("garp") >= 0);
+            assertTrue(h.indexOf("added carp0 [" + DaemonHarness.VIP + "]") < h.indexOf("garp"), h.events().toString());
+        }
+    }
+
     @Test
     void aHostBacklogThatOverflowsIsReplacedByTheLatestWantedState() throws Exception {
         try (DaemonHarness h = new DaemonHarness()) {

@@ -41,6 +41,9 @@ final class FakeHost implements HostNetwork {
         return Collections.synchronizedList(new ArrayList<>());
     }
 
+    /** While set, `ip addr add` fails with this message (a kernel that refuses the address). */
+    volatile String refuseAdds;
+
     /** From now on `ip addr add` hangs until {@link #unblockAdds}. */
     void blockAdds() {
         adds = new CountDownLatch(1);
@@ -114,6 +117,9 @@ final class FakeHost implements HostNetwork {
     @Override
     public void addAddresses(String name, List<VipAddress> a, List<VipAddress> carpdevAddresses) throws IOException {
         await(adds);
+        if (refuseAdds != null) {
+            throw new IOException(refuseAdds);
+        }
         if (!links.contains(name)) {
             throw new IOException("Cannot find device \"" + name + "\"");
         }
