@@ -72,10 +72,14 @@ public final class Carpd implements Callable<Integer> {
                     + " in the document, and exit: 0 valid, 78 invalid, 74 unreadable.")
     String check;
 
-    private final Log log = new Log(System.err);
+    /** Written by its own thread: a stalled standard error must never stall the adverts. */
+    private final Log log = Log.background(System.err, 4096);
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Carpd()).execute(args));
+        Carpd carpd = new Carpd();
+        int code = new CommandLine(carpd).execute(args);
+        carpd.log.flush(2000);
+        System.exit(code);
     }
 
     @Override

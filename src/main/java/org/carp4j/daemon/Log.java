@@ -2,6 +2,9 @@ package org.carp4j.daemon;
 
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One line per event on standard error, in logfmt so a collector can parse it:
@@ -9,9 +12,34 @@ import java.time.Instant;
  */
 public final class Log {
     private final PrintStream out;
+    /** carpd's own log: lines wait here for the writer thread; null writes at once (tests, commands). */
+    private final BlockingQueue<String> pending;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong queued = new AtomicLong();
+    private final AtomicLong written = new AtomicLong();
 
     public Log(PrintStream out) {
+        this(out, null);
+    }
+
+    private Log(PrintStream out, BlockingQueue<String> pending) {
         this.out = out;
+        this.pending = pending;
+    }
+
+    /**
+     * A log whose lines a writer thread prints, so that a stalled standard error (a pipe nobody
+     * reads, a stuck journald, a terminal paused with ^S) never stalls the loop that sends the
+     * adverts: a master that stops advertising while it holds the VIP makes two masters. Beyond
+     * {@code capacity} waiting lines new ones are dropped, and their number logged once the writer
+     * catches up.
+     */
+    public static Log background(PrintStream out, int capacity) {
+        Log log = new Log(out, new ArrayBlockingQueue<>(capacity));
+        Thread writer = new Thread(log::write, "carpd-log");
+        writer.setDaemon(true);
+        writer.start();
+        return log;
     }
 
     public void info(String event, String msg) {
@@ -36,8 +64,46 @@ public final class Log {
             b.append(" vhid=").append(vhid);
         }
         b.append(" event=").append(event).append(extra).append(" msg=").append(quote(msg));
-        out.println(b);
-        out.flush();
+        if (pending == null) {
+            out.println(b);
+            out.flush();
+        } else if (pending.offer(b.toString())) {
+            queued.incrementAndGet();
+        } else {
+            dropped.incrementAndGet();
+        }
+    }
+
+    private void write() {
+        try {
+            while (true) {
+                String next = pending.take();
+                long lost = dropped.getAndSet(0);
+                if (lost > 0) {
+                    out.println("time=" + Instant.now() + " level=warning event=log msg="
+                            + quote(lost + " log lines dropped: standard error was not being read"));
+                }
+                out.println(next);
+                out.flush();
+                written.incrementAndGet();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits (at most {@code millis}) for the waiting lines to be written: the last words before exit. */
+    public void flush(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        long target = queued.get();
+        while (written.get() < target && System.nanoTime() < end) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     static String quote(String s) {
