@@ -25,13 +25,14 @@ import java.util.function.LongSupplier;
 final class EventLoop {
     static final int CAPACITY = 4096;
     /**
-     * Frames captured before a due timer's deadline that run ahead of it: an advert that arrived
+     * Tasks queued before a due timer's deadline that run ahead of it: an advert that arrived
      * while the loop was busy (a pause of a few tens of ms is a master-down at advbase 0) must reset
-     * the master-down before that timer can fire. Bounded, so a backlog cannot hold timers back.
+     * the master-down before that timer can fire, also when a host result or a request was queued
+     * in front of it. Bounded, so a backlog cannot hold timers back.
      */
     static final int EARLIER_FIRST = 64;
 
-    /** A captured frame and when it was queued. */
+    /** A queued task (a captured frame, a host result, a request) and when it was queued. */
     private record Stamped(Runnable task, long at) implements Runnable {
         @Override
         public void run() {
@@ -85,7 +86,7 @@ final class EventLoop {
 
     /** carpd's own work (host results, link changes): always queued; its producers are bounded. */
     void post(Runnable r) {
-        tasks.addLast(r);
+        tasks.addLast(new Stamped(r, clock.getAsLong()));
         if (stopped) {
             abandonQueued(); // the loop has ended: a caller waiting on r learns it at once
         }
@@ -119,9 +120,9 @@ final class EventLoop {
             throw new RejectedExecutionException("the event loop has stopped");
         }
         if (first) {
-            tasks.addFirst(f);
+            tasks.addFirst(new Stamped(f, clock.getAsLong()));
         } else {
-            tasks.addLast(f);
+            tasks.addLast(new Stamped(f, clock.getAsLong()));
         }
         if (stopped) {
             abandonQueued(); // the loop may have ended between the check and the add
@@ -174,7 +175,7 @@ final class EventLoop {
     /** Cancels the callers' tasks still queued once the loop has ended, so that none waits for its timeout. */
     private void abandonQueued() {
         for (Runnable r; (r = tasks.pollFirst()) != null; ) {
-            if (r instanceof FutureTask<?> f) {
+            if (r instanceof Stamped s && s.task() instanceof FutureTask<?> f) {
                 f.cancel(false);
             }
         }

@@ -138,6 +138,45 @@ class EventLoopTest {
         }
     }
 
+    /** The same with carpd's own work (a host result) queued in front of the advert: neither waits behind the timer. */
+    @Test
+    void aFrameBehindAHostResultQueuedBeforeADueTimerStillRunsFirst() throws Exception {
+        java.util.List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        AtomicLong due = new AtomicLong(deadline);
+        EventLoop loop = new EventLoop(System::nanoTime, new EventLoop.Timers() {
+            @Override
+            public long nextDeadline() {
+                return due.get();
+            }
+
+            @Override
+            public void fire(long now) {
+                order.add("master-down");
+                due.set(Long.MAX_VALUE);
+            }
+        }, log);
+        CountDownLatch busy = new CountDownLatch(1);
+        loop.start();
+        try {
+            loop.post(() -> {
+                try {
+                    busy.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            loop.post(() -> order.add("address added"));
+            loop.offer(() -> order.add("advert"));
+            DaemonHarness.await("past the deadline", () -> System.nanoTime() > deadline);
+            busy.countDown();
+            DaemonHarness.await("all three", () -> order.size() == 3);
+            assertEquals(java.util.List.of("address added", "advert", "master-down"), order);
+        } finally {
+            loop.stop();
+        }
+    }
+
     @Test
     void theStopRunsAheadOfEverythingQueued() throws Exception {
         EventLoop loop = new EventLoop(System::nanoTime, new Ticker(), log, 8);

@@ -53,6 +53,7 @@ class LogTest {
             log.line("info", "carp0", 1, "state", "line " + i, "");
         }
         pipe.reader.countDown();
+        log.flush(10_000); // the kept lines drain
         log.line("info", "carp0", 1, "state", "after the stall", "");
         log.flush(10_000);
         List<String> lines = pipe.text().lines().toList();
