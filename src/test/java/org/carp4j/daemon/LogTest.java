@@ -57,7 +57,7 @@ class LogTest {
         log.line("info", "carp0", 1, "state", "after the stall", "");
         log.flush(10_000);
         List<String> lines = pipe.text().lines().toList();
-        assertTrue(lines.get(0).contains("msg=\"line 0\""), lines.get(0));
+        assertTrue(lines.stream().anyMatch(l -> l.contains("msg=\"line 0\"")), "the first lines are kept: " + lines);
         assertTrue(lines.stream().anyMatch(l -> l.contains("level=warning event=log")
                 && l.contains("log lines dropped: standard error was not being read")), pipe.text());
         assertTrue(lines.get(lines.size() - 1).contains("after the stall"), "the last line is written before exit");
