@@ -169,9 +169,8 @@ final class Effects {
         }
         long gen = generation;
         worker.submit("address check", () -> {
-            Map<String, Carpdev> now = host.carpdevs(names);
-            loop.accept(() -> names.forEach(name -> addressesSeen(name, gen,
-                    now.containsKey(name) ? now.get(name).addresses() : List.of())));
+            Map<String, List<VipAddress>> now = host.addressesOf(names);
+            loop.accept(() -> names.forEach(name -> addressesSeen(name, gen, now.getOrDefault(name, List.of()))));
         });
     }
 

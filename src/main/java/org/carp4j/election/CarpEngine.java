@@ -86,6 +86,7 @@ public final class CarpEngine {
                 it.remove();
             }
         }
+        all = vhosts.values().toArray(new VirtualHost[0]); // the demote byte counts only those that remain
         for (VhostConfig c : wanted.values()) {
             VirtualHost v = vhosts.get(c.name());
             if (v == null) {
@@ -216,7 +217,7 @@ public final class CarpEngine {
     /** Fires every timer that is due. */
     public List<Action> tick(long now) {
         List<Action> out = new ArrayList<>();
-        for (VirtualHost v : vhosts.values()) {
+        for (VirtualHost v : all) {
             if (v.nextDeadline() <= now) {
                 v.tick(now, out);
             }
@@ -399,7 +400,12 @@ public final class CarpEngine {
 
     /** The demote byte we advertise: the configured counter plus 1 per interface failing to send. */
     private int demote() {
-        long failing = vhosts.values().stream().filter(VirtualHost::sendFailing).count();
+        int failing = 0;
+        for (VirtualHost v : all) { // per advert sent: no stream, no iterator
+            if (v.sendFailing()) {
+                failing++;
+            }
+        }
         return (int) Math.min(255, demote + failing);
     }
 

@@ -35,6 +35,13 @@ public interface HostNetwork {
     /** Carrier, MAC and addresses of one interface, empty if it does not exist. */
     Optional<Carpdev> carpdev(String name) throws IOException;
 
+    /** The addresses of these interfaces, by name; those that do not exist are left out. */
+    default java.util.Map<String, List<VipAddress>> addressesOf(java.util.Collection<String> names) throws IOException {
+        java.util.Map<String, List<VipAddress>> out = new java.util.HashMap<>();
+        carpdevs(names).forEach((n, c) -> out.put(n, c.addresses()));
+        return out;
+    }
+
     /** {@link #carpdev} for several interfaces, by name; those that do not exist are left out. */
     default java.util.Map<String, Carpdev> carpdevs(java.util.Collection<String> names) throws IOException {
         java.util.Map<String, Carpdev> out = new java.util.HashMap<>();

@@ -77,6 +77,28 @@ public final class IpCommandHost implements HostNetwork {
         return Optional.of(parse(name, list.get(0)));
     }
 
+    /** One rtnetlink dump for all of them, no fork (255 carp interfaces are checked every 2 s); `ip` if that fails. */
+    @Override
+    public java.util.Map<String, List<VipAddress>> addressesOf(java.util.Collection<String> names) throws IOException {
+        NetlinkAddresses nl = netlink();
+        if (nl != null && !names.isEmpty()) {
+            try {
+                java.util.Map<String, List<VipAddress>> all = nl.addresses();
+                java.util.Map<String, List<VipAddress>> out = new java.util.HashMap<>();
+                java.util.Set<String> exist = existing(names); // an interface without addresses is in no dump
+                for (String n : names) {
+                    if (exist.contains(n)) {
+                        out.put(n, all.getOrDefault(n, List.of()));
+                    }
+                }
+                return out;
+            } catch (IOException e) {
+                // fall back to `ip` below
+            }
+        }
+        return HostNetwork.super.addressesOf(names);
+    }
+
     /** One `ip -j addr show` for all of them: the address check reads 255 interfaces a second. */
     @Override
     public java.util.Map<String, Carpdev> carpdevs(java.util.Collection<String> names) throws IOException {

@@ -26,6 +26,9 @@ public final class NetlinkAddresses implements AutoCloseable {
     static final int NLMSG_ERROR = 2;
     static final int RTM_NEWADDR = 20;
     static final int RTM_DELADDR = 21;
+    static final int RTM_GETADDR = 22;
+    static final int NLMSG_DONE = 3;
+    static final short NLM_F_DUMP = 0x300;
     static final short NLM_F_REQUEST = 0x1;
     static final short NLM_F_ACK = 0x4;
     static final short NLM_F_REPLACE = 0x100;
@@ -98,6 +101,8 @@ public final class NetlinkAddresses implements AutoCloseable {
         static native long recv(int fd, Pointer buffer, long length, int flags);
 
         static native int close(int fd);
+
+        static native Pointer if_indextoname(int index, byte[] name);
     }
 
     private static boolean registered;
@@ -178,8 +183,110 @@ public final class NetlinkAddresses implements AutoCloseable {
         return refused;
     }
 
-    /** One datagram out, the acks of its count messages (sequence first on) back: errno by sequence. */
-    private Map<Integer, Integer> exchange(byte[] message, int first, int count) throws IOException {
+    /**
+     * Every address of the host by interface name, from one RTM_GETADDR dump: what `ip -j addr show`
+     * gives, without a fork or JSON (the address check reads 255 carp interfaces every 2 s).
+     */
+    public synchronized Map<String, List<VipAddress>> addresses() throws IOException {
+        int s = seq++;
+        ByteBuffer b = ByteBuffer.allocate(24).order(ByteOrder.nativeOrder());
+        b.putInt(24).putShort((short) RTM_GETADDR).putShort((short) (NLM_F_REQUEST | NLM_F_DUMP)).putInt(s).putInt(0);
+        b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).putInt(0); // ifaddrmsg: any family, any interface
+        send(b.array());
+        Map<Integer, List<VipAddress>> byIndex = new HashMap<>();
+        long deadline = System.nanoTime() + ANSWER_MILLIS * 1_000_000L;
+        boolean done = false;
+        while (!done) {
+            long n = LibC.recv(fd, in, in.size(), 0);
+            if (n < 0) {
+                int errno = Native.getLastError();
+                if (errno == EINTR || errno == EAGAIN && System.nanoTime() < deadline) {
+                    continue;
+                }
+                reset(); // the rest of the dump must not be read as the next answer
+                throw new IOException("rtnetlink address dump: " + (errno == EAGAIN ? "no answer within "
+                        + ANSWER_MILLIS + " ms" : describe(errno)));
+            }
+            done = parseDump(in.getByteBuffer(0, n).order(ByteOrder.nativeOrder()), s, byIndex);
+        }
+        Map<String, List<VipAddress>> out = new HashMap<>();
+        byte[] name = new byte[16]; // IFNAMSIZ
+        byIndex.forEach((index, list) -> {
+            if (LibC.if_indextoname(index, name) != null) { // null: deleted since the dump
+                int len = 0;
+                while (len < name.length && name[len] != 0) {
+                    len++;
+                }
+                out.put(new String(name, 0, len, java.nio.charset.StandardCharsets.US_ASCII), list);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * One datagram of an address dump: its RTM_NEWADDR messages added to byIndex (IPv4: the local
+     * address, IPv6: the address, with the prefix length). True at the dump's NLMSG_DONE. Pure, for tests.
+     */
+    static boolean parseDump(ByteBuffer b, int seq, Map<Integer, List<VipAddress>> byIndex) throws IOException {
+        int at = 0;
+        while (at + 16 <= b.limit()) {
+            int len = b.getInt(at);
+            int type = b.getShort(at + 4) & 0xffff;
+            if (len < 16 || at + len > b.limit()) {
+                throw new IOException("rtnetlink address dump: a truncated message");
+            }
+            if (b.getInt(at + 8) == seq) {
+                if (type == NLMSG_DONE) {
+                    return true;
+                }
+                if (type == NLMSG_ERROR) {
+                    throw new IOException("rtnetlink address dump: " + describe(-b.getInt(at + 16)));
+                }
+                if (type == RTM_NEWADDR && len >= 24) {
+                    int index = b.getInt(at + 20);
+                    address(b, at, len).ifPresent(a -> byIndex.computeIfAbsent(index, k -> new ArrayList<>()).add(a));
+                }
+            }
+            at += (len + 3) & ~3;
+        }
+        return false;
+    }
+
+    private static java.util.Optional<VipAddress> address(ByteBuffer b, int at, int len) {
+        int family = b.get(at + 16) & 0xff;
+        int prefix = b.get(at + 17) & 0xff;
+        int size = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+        byte[] local = null;
+        byte[] address = null;
+        for (int r = at + 24; r + 4 <= at + len; ) {
+            int rlen = b.getShort(r) & 0xffff;
+            int rtype = b.getShort(r + 2) & 0xffff;
+            if (rlen < 4 || r + rlen > at + len) {
+                break;
+            }
+            if (size > 0 && rlen - 4 == size && (rtype == IFA_LOCAL || rtype == IFA_ADDRESS)) {
+                byte[] v = new byte[size];
+                b.get(r + 4, v);
+                if (rtype == IFA_LOCAL) {
+                    local = v;
+                } else {
+                    address = v;
+                }
+            }
+            r += (rlen + 3) & ~3;
+        }
+        byte[] chosen = local != null ? local : address; // IFA_LOCAL is the host's own (IFA_ADDRESS a peer's on p2p)
+        if (chosen == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(new VipAddress(java.net.InetAddress.getByAddress(chosen), prefix));
+        } catch (java.net.UnknownHostException | IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private void send(byte[] message) throws IOException {
         if (fd < 0) {
             fd = openSocket();
         }
@@ -193,6 +300,11 @@ public final class NetlinkAddresses implements AutoCloseable {
             reset();
             throw new IOException("rtnetlink send: " + describe(errno));
         }
+    }
+
+    /** One datagram out, the acks of its count messages (sequence first on) back: errno by sequence. */
+    private Map<Integer, Integer> exchange(byte[] message, int first, int count) throws IOException {
+        send(message);
         Map<Integer, Integer> answers = new HashMap<>();
         long deadline = System.nanoTime() + ANSWER_MILLIS * 1_000_000L;
         while (answers.size() < count) {

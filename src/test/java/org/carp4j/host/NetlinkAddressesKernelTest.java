@@ -34,6 +34,30 @@ class NetlinkAddressesKernelTest {
         }
     }
 
+    /** The dump reads what `ip -j addr show` shows, interface by interface (it only reads). */
+    @Test
+    void theAddressDumpAgreesWithIp() throws Exception {
+        java.util.Map<String, java.util.Set<VipAddress>> ip = new java.util.HashMap<>();
+        Process p = new ProcessBuilder("ip", "-j", "addr", "show").redirectErrorStream(true).start();
+        byte[] json = p.getInputStream().readAllBytes();
+        assertEquals(true, p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        for (com.fasterxml.jackson.databind.JsonNode n : new com.fasterxml.jackson.databind.ObjectMapper().readTree(json)) {
+            java.util.Set<VipAddress> set = new java.util.HashSet<>();
+            for (com.fasterxml.jackson.databind.JsonNode a : n.path("addr_info")) {
+                set.add(VipAddress.parse(a.path("local").asText() + "/" + a.path("prefixlen").asInt()));
+            }
+            if (!set.isEmpty()) {
+                ip.put(n.path("ifname").asText(), set);
+            }
+        }
+        try (NetlinkAddresses nl = NetlinkAddresses.open()) {
+            java.util.Map<String, java.util.Set<VipAddress>> dumped = new java.util.HashMap<>();
+            nl.addresses().forEach((name, list) -> dumped.put(name, java.util.Set.copyOf(list)));
+            assertEquals(ip, dumped);
+            assertEquals(true, dumped.containsKey("lo") && dumped.get("lo").contains(VipAddress.parse("127.0.0.1/8")), dumped.toString());
+        }
+    }
+
     @Test
     void anEmptyBatchSendsNothing() throws IOException {
         try (NetlinkAddresses nl = NetlinkAddresses.open()) {

@@ -123,6 +123,50 @@ class NetlinkAddressesTest {
         assertEquals(Map.of(SEQ, 0, SEQ + 1, 17), answers);
     }
 
+    /** One RTM_NEWADDR of a dump: ifaddrmsg, then (type, bytes) attributes, each padded to 4. */
+    private static void newaddr(ByteBuffer b, int seq, int family, int prefix, int index, Object... attrs) {
+        int len = 24;
+        for (int i = 0; i < attrs.length; i += 2) {
+            len += (4 + ((byte[]) attrs[i + 1]).length + 3) & ~3;
+        }
+        b.putInt(len).putShort((short) NetlinkAddresses.RTM_NEWADDR).putShort((short) 2).putInt(seq).putInt(4242);
+        b.put((byte) family).put((byte) prefix).put((byte) 0).put((byte) 0).putInt(index);
+        for (int i = 0; i < attrs.length; i += 2) {
+            byte[] v = (byte[]) attrs[i + 1];
+            b.putShort((short) (4 + v.length)).putShort((short) (int) (Integer) attrs[i]).put(v);
+            for (int pad = (4 + v.length) % 4; pad != 0 && pad < 4; pad++) {
+                b.put((byte) 0);
+            }
+        }
+    }
+
+    @Test
+    void anAddressDumpGivesEachInterfaceItsOwnAddresses() throws Exception {
+        ByteBuffer b = ByteBuffer.allocate(512).order(ByteOrder.nativeOrder());
+        // a point-to-point IPv4 address: IFA_ADDRESS is the peer, IFA_LOCAL ours
+        newaddr(b, SEQ, NetlinkAddresses.AF_INET, 32, 7, NetlinkAddresses.IFA_ADDRESS, new byte[] {10, 9, 9, 9},
+                NetlinkAddresses.IFA_LOCAL, new byte[] {10, 0, 0, 1}, 3 /* IFA_LABEL */, "carp0\0".getBytes());
+        newaddr(b, SEQ, NetlinkAddresses.AF_INET6, 64, 7, NetlinkAddresses.IFA_ADDRESS,
+                java.net.InetAddress.getByName("2001:db8::1").getAddress());
+        newaddr(b, SEQ - 1, NetlinkAddresses.AF_INET, 24, 8, NetlinkAddresses.IFA_LOCAL, new byte[] {1, 2, 3, 4}); // another request's
+        b.flip();
+        Map<Integer, java.util.List<VipAddress>> got = new HashMap<>();
+        assertEquals(false, NetlinkAddresses.parseDump(b, SEQ, got), "no NLMSG_DONE yet");
+        assertEquals(Map.of(7, java.util.List.of(VipAddress.parse("10.0.0.1/32"), VipAddress.parse("2001:db8::1/64"))), got);
+
+        ByteBuffer done = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
+        done.putInt(20).putShort((short) NetlinkAddresses.NLMSG_DONE).putShort((short) 2).putInt(SEQ).putInt(4242).putInt(0);
+        done.flip();
+        assertEquals(true, NetlinkAddresses.parseDump(done, SEQ, got));
+
+        ByteBuffer refused = ByteBuffer.allocate(64).order(ByteOrder.nativeOrder());
+        ack(refused, SEQ, 1);
+        refused.flip();
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> NetlinkAddresses.parseDump(refused, SEQ, new HashMap<>()));
+        assertTrue(e.getMessage().contains("EPERM"), e.getMessage());
+    }
+
     @Test
     void refusalsNameTheAddressAndTheErrno() {
         var r = new NetlinkAddresses.Refused(
