@@ -2,10 +2,10 @@ package org.carp4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,10 +37,11 @@ class BashCompletionTest {
                 + "COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n"
                 + "\"_${COMP_WORDS[0]}\"\n"
                 + "printf '%s\\n' \"${COMPREPLY[@]}\" | sort | tr '\\n' ' '\n";
-        Process p = new ProcessBuilder("env", "PATH=" + bin + ":" + System.getenv("PATH"),
-                "bash", "-c", script, "complete", SCRIPT.toString(), line).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertEquals(0, p.waitFor(), out);
+        org.carp4j.testing.Exec.Result r = org.carp4j.testing.Exec.run(org.carp4j.testing.Exec.SHORT, java.util.Map.of(),
+                true, List.of("env", "PATH=" + bin + ":" + System.getenv("PATH"),
+                        "bash", "-c", script, "complete", SCRIPT.toString(), line));
+        String out = r.out().trim();
+        assertEquals(0, r.exit(), out);
         return out;
     }
 

@@ -3,9 +3,9 @@ package org.carp4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import org.carp4j.testing.Exec;
 import org.carp4j.testing.Tools;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,17 +18,14 @@ class ManPagesTest {
     @ValueSource(strings = {"carp.4", "carpd.8", "carpconfig.8", "carpsysctl.8", "carpsh.1"})
     void rendersWithoutWarnings(String page) throws Exception {
         Tools.require("groff");
-        Process p = new ProcessBuilder("groff", "-mandoc", "-ww", "-z", "-Tutf8", MAN.resolve(page).toString()).start();
-        String warnings = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor());
-        assertEquals("", warnings, page);
+        Exec.Result groff = Exec.run("groff", "-mandoc", "-ww", "-z", "-Tutf8", MAN.resolve(page).toString());
+        assertEquals(0, groff.exit());
+        assertEquals("", groff.err(), page);
 
         Tools.require("man");
-        Process m = new ProcessBuilder("man", "-l", MAN.resolve(page).toString())
-                .redirectErrorStream(true).start();
-        m.getOutputStream().close();
-        String text = new String(m.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, m.waitFor());
+        Exec.Result m = Exec.run(Exec.SHORT, java.util.Map.of(), true, List.of("man", "-l", MAN.resolve(page).toString()));
+        String text = m.out();
+        assertEquals(0, m.exit());
         for (String section : List.of("NAME", "SYNOPSIS", "DESCRIPTION", "EXAMPLES", "SEE ALSO")) {
             assertTrue(text.contains("\n" + section + "\n"), page + " lacks " + section);
         }

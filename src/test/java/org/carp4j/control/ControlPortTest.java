@@ -23,8 +23,7 @@ class ControlPortTest {
 
     @Test
     void theSysctlIsReadWhole() throws Exception {
-        String cat = new String(new ProcessBuilder("cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").start()
-                .getInputStream().readAllBytes()).trim();
+        String cat = org.carp4j.testing.Exec.run("cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").out().trim();
         assertEquals(Integer.parseInt(cat), ControlPort.unprivilegedStart());
     }
 

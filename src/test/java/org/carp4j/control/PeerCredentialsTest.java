@@ -87,7 +87,7 @@ class PeerCredentialsTest {
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
              Socket accepted = server.accept()) {
             PeerCredentials.Table t = PeerCredentials.read();
-            int me = Integer.parseInt(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).trim());
+            int me = Integer.parseInt(org.carp4j.testing.Exec.run("id", "-u").out().trim());
             assertEquals(me, t.owner((InetSocketAddress) accepted.getRemoteSocketAddress(),
                     (InetSocketAddress) accepted.getLocalSocketAddress()));
             assertTrue(t.listeners(lo(server.getLocalPort())).contains(me));

@@ -52,7 +52,7 @@ class SockDiagTest {
 
     @Test
     void theKernelNamesTheOwnerOfBothEndsOfALoopbackConnection() throws Exception {
-        int me = Integer.parseInt(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).trim());
+        int me = Integer.parseInt(org.carp4j.testing.Exec.run("id", "-u").out().trim());
         try (SockDiag diag = SockDiag.open();
              ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());

@@ -27,8 +27,7 @@ class HooksTest {
     @BeforeEach
     void needsRoot() throws Exception {
         // hooks must be root's to run at all
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                "0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).trim()));
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.carp4j.testing.Exec.root(), "hooks run only as root");
     }
 
     private Path hook(String name, String body) throws Exception {

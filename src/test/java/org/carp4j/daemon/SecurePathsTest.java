@@ -24,9 +24,7 @@ class SecurePathsTest {
 
     @BeforeEach
     void needsRoot() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                "0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).trim()),
-                "chown needs root");
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.carp4j.testing.Exec.root(), "chown needs root");
     }
 
     private static Path dir(Path p, String mode) throws Exception {
@@ -74,7 +72,7 @@ class SecurePathsTest {
         assertEquals(Optional.of(hook + ": writable by group or others (mode 0757)"),
                 SecurePaths.problem(hook, SecurePaths.Kind.FILE));
         Path shared = dir(tmp.resolve("shared"), "rwxrwxrwx");
-        assertEquals(0, new ProcessBuilder("chmod", "1777", shared.toString()).start().waitFor()); // sticky, as /tmp
+        assertEquals(0, org.carp4j.testing.Exec.run("chmod", "1777", shared.toString()).exit()); // sticky, as /tmp
         Path inside = dir(shared.resolve("state"), "rwx------");
         assertEquals(Optional.empty(), SecurePaths.problem(inside, SecurePaths.Kind.DIRECTORY),
                 "root's sticky directory as an ancestor, like /tmp");

@@ -3,12 +3,12 @@ package org.carp4j.daemon;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.carp4j.testing.Exec;
 import org.carp4j.testing.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,11 +82,10 @@ class SystemdUnitTest {
             Path dir = Files.createDirectories(tmp.resolve("man/man" + page.substring(page.length() - 1)));
             Files.copy(ROOT.resolve("man/" + page), dir.resolve(page));
         }
-        ProcessBuilder pb = new ProcessBuilder("systemd-analyze", "verify", unit.toString()).redirectErrorStream(true);
-        pb.environment().put("MANPATH", tmp.resolve("man").toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
+        Exec.Result r = Exec.run(Exec.SHORT, java.util.Map.of("MANPATH", tmp.resolve("man").toString()), true,
+                List.of("systemd-analyze", "verify", unit.toString()));
+        String out = r.out();
+        assertEquals(0, r.exit(), out);
         assertEquals("", out);
     }
 }

@@ -18,12 +18,14 @@ import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
 import org.carp4j.fuzz.Hostile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * carpd under hostile input and crashes, on a real host: random command lines, abusive control
  * clients, and kill -9 at random moments while changes stream in. Sizes come from the environment
  * (CARP4J_WORDS, CARP4J_ABUSE_SECONDS, CARP4J_KILLS) so a longer run by hand is the same test.
  */
+@Timeout(value = 15, unit = TimeUnit.MINUTES) // about 5 minutes (the kill -9 torture); the lab default is 5
 class HardeningIT extends LabTest {
 
     static int env(String name, int dflt) {

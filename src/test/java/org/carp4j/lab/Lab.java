@@ -1,7 +1,6 @@
 package org.carp4j.lab;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.carp4j.testing.Exec;
 
 /**
  * The project's own network lab: isolated namespaces joined by bridges, each host with em0 on the
@@ -23,6 +23,8 @@ import java.util.function.BooleanSupplier;
 public final class Lab implements AutoCloseable {
     public static final Path ROOT = Path.of(System.getProperty("carp4j.root", ".")).toAbsolutePath().normalize();
     private static final String PREFIX = "c4j";
+    /** How long a plain waitFor() on a process the lab started may take before it is killed (BoundedProcess). */
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
     private final String id;
     private final Path dir;
@@ -55,20 +57,15 @@ public final class Lab implements AutoCloseable {
         }
     }
 
-    /** Root is needed to build namespaces: under CI that is a failure, elsewhere a skip. */
+    /** Root is needed to build namespaces: elsewhere a skip, under CI a failure (NoSkipUnderCi). */
     public static Lab create(int hosts, boolean wan) throws Exception {
         return create(hosts, wan, false);
     }
 
     /** With ipv6, hosts keep IPv6 (link-local at once, no DAD wait) and em0 also has 2001:db8::N/64. */
     public static Lab create(int hosts, boolean wan, boolean ipv6) throws Exception {
-        boolean root = "0".equals(run("id", "-u").trim());
-        if (!root) {
-            if (System.getenv("CI") != null) {
-                throw new AssertionError("the lab tests need root, and CI runs as root");
-            }
-            org.junit.jupiter.api.Assumptions.assumeTrue(false, "lab tests need root (network namespaces)");
-        }
+        org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(run("id", "-u").trim()),
+                "lab tests need root (network namespaces)");
         String id = PREFIX + ProcessHandle.current().pid() + "x" + System.nanoTime() % 100_000;
         try {
             return new Lab(id, hosts, wan, ipv6);
@@ -153,7 +150,7 @@ public final class Lab implements AutoCloseable {
                     "--state-dir", stateDir.toString()));
             cmd.addAll(List.of(extra));
             Path log = dir.resolve("carpd-h" + n + "-" + (++starts) + ".log");
-            carpd = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            carpd = Exec.start(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()), WAIT);
             processes.add(carpd);
             Process started = carpd;
             // ready when this run says it listens (a killed daemon's control file may still be there)
@@ -182,8 +179,8 @@ public final class Lab implements AutoCloseable {
                     "--upscript=" + up, "--downscript=" + down, "--shutdown"));
             cmd.addAll(List.of(args));
             Path log = dir.resolve("ucarp-h" + n + ".log");
-            ucarp = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            ucarp = Exec.start(new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())), WAIT);
             processes.add(ucarp);
             return ucarp;
         }
@@ -278,13 +275,10 @@ public final class Lab implements AutoCloseable {
     }
 
     public record Result(int exit, String out, String err) {
+        /** Runs cmd to its end; one still running after 60 s is killed and fails the test, naming it. */
         public static Result of(List<String> cmd) throws IOException, InterruptedException {
-            Process p = new ProcessBuilder(cmd).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(60, TimeUnit.SECONDS);
-            return new Result(p.exitValue(), out, err);
+            Exec.Result r = Exec.run(cmd);
+            return new Result(r.exit(), r.out(), r.err());
         }
     }
 
@@ -340,8 +334,8 @@ public final class Lab implements AutoCloseable {
             cmd.addAll(List.of("-Q", "in"));
         }
         cmd.addAll(List.of("-ni", iface, "-w", file.toString(), filter));
-        Process p = new ProcessBuilder(cmd)
-                .redirectErrorStream(true).redirectOutput(dir.resolve("tcpdump.log").toFile()).start();
+        Process p = Exec.start(new ProcessBuilder(cmd)
+                .redirectErrorStream(true).redirectOutput(dir.resolve("tcpdump.log").toFile()), WAIT);
         processes.add(p);
         await(Duration.ofSeconds(10), () -> Files.exists(file));
         return p;

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * 10% loss on every port of the LAN for a while, with a carpd pair (vhid 1) and a ucarp pair
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * but loss caused. Behaviour is asserted (one master per group at the end); the counts are reported.
  * CARP4J_LOSS_SECONDS sets the duration (default 120).
  */
+@Timeout(value = 10, unit = TimeUnit.MINUTES) // about 2 minutes of lossy running side by side; the lab default is 5
 class LossIT extends LabTest {
 
     private static long count(String log, String what) {

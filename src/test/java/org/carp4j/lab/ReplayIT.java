@@ -9,12 +9,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.carp4j.fuzz.Hostile;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * An attacker on the segment (h3) captured fw1's bow-out advert during a maintenance `down` and
  * replays it later to pull the address to fw2. With net.inet.carp.replay=1 fw2 drops it.
  */
+@Timeout(value = 20, unit = TimeUnit.MINUTES) // about 6 minutes (twenty ucarp restarts); the lab default is 5
 class ReplayIT extends LabTest {
     static final String VIP = "172.16.0.100";
 
