@@ -110,8 +110,10 @@ class UnicastPeerTest {
         fw2.detach("em0");
         lab.runFor(5 * S);
         assertEquals(MASTER, fw1.state("carp0"));
-        assertTrue(lab.transitions("fw1", "carp0").stream().anyMatch(e -> e.at() == last + 1 * MS
-                + Interval.masterDown(1, 0)), "fw1 took over one master-down interval after fw2's last advert");
+        // PROTOCOL.md §0/§3.1: fw1's master-down = 3 x (advbase 1 + advskew 0/256) s = 3 s, from the arrival
+        // (one 1 ms wire delay after sending) of fw2's last advert
+        assertTrue(lab.transitions("fw1", "carp0").stream().anyMatch(e -> e.at() == last + 1 * MS + 3 * S),
+                "fw1 took over one master-down interval after fw2's last advert");
     }
 
     @Test
