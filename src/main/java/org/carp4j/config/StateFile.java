@@ -9,16 +9,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -36,9 +30,15 @@ public final class StateFile {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path file;
+    private final Disk disk;
 
     public StateFile(Path stateDir) {
+        this(stateDir, Disk.REAL);
+    }
+
+    public StateFile(Path stateDir, Disk disk) {
         this.file = stateDir.resolve(NAME);
+        this.disk = disk;
     }
 
     public Path path() {
@@ -98,24 +98,12 @@ public final class StateFile {
         Files.createDirectories(dir);
         Path tmp = dir.resolve(NAME + ".tmp");
         Files.deleteIfExists(tmp); // a link planted here is removed, never followed
-        // Written through the handle that created it: O_CREAT|O_EXCL|O_NOFOLLOW, 0600 from the start,
-        // so nothing at that path (a link, a file someone else made) is ever opened or written.
-        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
+        try (Disk.Output out = disk.create(tmp)) {
+            out.write(bytes);
+            out.fsync(); // the bytes are on disk before the name points at them
         }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename atomically in " + dir, e);
-        }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true); // the rename itself must reach the disk before we acknowledge
-        }
+        disk.rename(tmp, file);
+        disk.fsyncDirectory(dir); // the rename itself must reach the disk before we acknowledge
     }
 
     public static byte[] render(StateDocument doc) {

@@ -1,6 +1,5 @@
 package org.carp4j.codec;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +42,7 @@ class CarpHmacTest {
     void vectorC_noPasswordIsTheAllZeroKey() {
         List<InetAddress> a = List.of(ip("10.0.0.1"));
         assertEquals("4a489acf663b0b0d77088cdc78ba91e156219ce6", Hex.of(CarpHmac.compute(new byte[0], 1, a, COUNTER)));
-        assertArrayEquals(CarpHmac.compute(new byte[0], 1, a, COUNTER), CarpHmac.compute(new byte[20], 1, a, COUNTER));
+        assertEquals("4a489acf663b0b0d77088cdc78ba91e156219ce6", Hex.of(CarpHmac.compute(new byte[20], 1, a, COUNTER)));
     }
 
     @Test
@@ -89,13 +88,25 @@ class CarpHmacTest {
         assertEquals(3 + 4 + 32 + 8, without.length);
     }
 
+    /**
+     * Digests computed outside this code, with openssl over the §2.3 messages:
+     * {@code echo 020109 20010db8000000000000000000000001 [fe800000000000000000000000000001] 0123456789abcdef
+     * | xxd -r -p | openssl dgst -sha1 -hmac pw}.
+     */
+    private static final String PW9_WITHOUT_LINK_LOCAL = "85a5b71fa8f4ccde758a87306e259b7d401ca7b1";
+    private static final String PW9_ALL_ADDRESSES = "f41443631f648757f817758c2475800c2ca6dbbc";
+
     @Test
     void receiverAcceptsTheOpenBsdVariantWithoutLinkLocal() {
         List<InetAddress> a = List.of(ip("2001:db8::1"), ip("fe80::1"));
-        byte[] openbsd = CarpHmac.compute(key("pw"), 9, a, COUNTER, CarpHmac.Variant.WITHOUT_LINK_LOCAL);
-        assertTrue(CarpHmac.verify(key("pw"), 9, a, COUNTER, openbsd));
-        assertTrue(CarpHmac.verify(key("pw"), 9, a, COUNTER, CarpHmac.compute(key("pw"), 9, a, COUNTER)));
-        assertFalse(CarpHmac.verify(key("px"), 9, a, COUNTER, openbsd));
+        assertEquals(PW9_WITHOUT_LINK_LOCAL,
+                Hex.of(CarpHmac.compute(key("pw"), 9, a, COUNTER, CarpHmac.Variant.WITHOUT_LINK_LOCAL)));
+        assertEquals(PW9_ALL_ADDRESSES, Hex.of(CarpHmac.compute(key("pw"), 9, a, COUNTER)));
+        assertTrue(CarpHmac.verify(key("pw"), 9, a, COUNTER, Hex.bytes(PW9_WITHOUT_LINK_LOCAL)), "what OpenBSD sends");
+        assertTrue(CarpHmac.verify(key("pw"), 9, a, COUNTER, Hex.bytes(PW9_ALL_ADDRESSES)), "the other variant");
+        assertFalse(CarpHmac.verify(key("px"), 9, a, COUNTER, Hex.bytes(PW9_WITHOUT_LINK_LOCAL)), "another password");
+        assertFalse(CarpHmac.verify(key("pw"), 9, a, Hex.bytes("0123456789abcdee"), Hex.bytes(PW9_ALL_ADDRESSES)),
+                "another counter");
     }
 
     @Test

@@ -130,7 +130,7 @@ class FrameCodecTest {
         }
     }
 
-    /** Random and mutated bytes: the decoder only ever says DecodeException. */
+    /** Random and mutated bytes: the decoder only ever says DecodeException (the engine: DroppedFrameTest). */
     @Test
     void garbageNeverThrowsAnythingButDecodeException() throws Exception {
         Random r = new Random(2024);

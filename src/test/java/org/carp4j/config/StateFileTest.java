@@ -27,6 +27,16 @@ class StateFileTest {
         assertTrue(Files.notExists(dir.resolve("carpd.json.tmp")));
     }
 
+    /** Durable and atomic: the new bytes reach the disk before the rename, and the rename before save returns. */
+    @Test
+    void theSaveIsWriteFsyncRenameThenFsyncOfTheDirectory(@TempDir Path dir) throws Exception {
+        List<String> record = new java.util.ArrayList<>();
+        new StateFile(dir, new org.carp4j.testing.RecordingDisk(record)).save(doc);
+        assertEquals(List.of("create carpd.json.tmp", "write carpd.json.tmp", "fsync carpd.json.tmp",
+                "close carpd.json.tmp", "rename carpd.json.tmp carpd.json", "fsync-dir " + dir.getFileName()), record);
+        assertEquals(doc, new StateFile(dir).load());
+    }
+
     @Test
     void aLinkPlantedAtTheTemporaryPathIsNeverFollowed(@TempDir Path dir) throws Exception {
         Path victim = Files.writeString(dir.resolve("victim"), "precious\n");

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.carp4j.config.Disk;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
 import org.carp4j.config.VhostConfig;
@@ -28,15 +29,33 @@ final class DaemonHarness implements AutoCloseable {
     final ByteArrayOutputStream logged = new ByteArrayOutputStream();
     final Log log = new Log(new PrintStream(logged, true, StandardCharsets.UTF_8));
     final HostWorker worker = new HostWorker(log);
+    static final StateDocument CARP0 = StateDocument.EMPTY.with(new VhostConfig("carp0", 1, "secret", "em0", 1, 0,
+            List.of(VIP), true));
+
     final Path dir;
+    /** Whether close deletes dir: not when the test owns it (to start carpd again on it). */
+    private final boolean ownsDir;
     final Daemon daemon;
     final EventLoop loop;
 
     DaemonHarness() throws Exception {
-        dir = Files.createTempDirectory("carpd-test");
-        StateDocument doc = StateDocument.EMPTY.with(new VhostConfig("carp0", 1, "secret", "em0", 1, 0,
-                List.of(VIP), true));
-        daemon = new Daemon(new StateFile(dir), doc, host, (dev, rx) -> link, log, System::nanoTime, worker);
+        this(Files.createTempDirectory("carpd-test"), Disk.REAL, CARP0, true);
+    }
+
+    /** carpd started as Carpd starts it: it runs what the state file in dir holds. The test owns dir. */
+    static DaemonHarness restarted(Path dir) throws Exception {
+        return new DaemonHarness(dir, Disk.REAL, new StateFile(dir).load(), false);
+    }
+
+    /** carp0 as usual, saving to dir through disk (a recording one). The test owns dir. */
+    static DaemonHarness savingThrough(Path dir, Disk disk) throws Exception {
+        return new DaemonHarness(dir, disk, CARP0, false);
+    }
+
+    private DaemonHarness(Path dir, Disk disk, StateDocument doc, boolean ownsDir) throws Exception {
+        this.dir = dir;
+        this.ownsDir = ownsDir;
+        daemon = new Daemon(new StateFile(dir, disk), doc, host, (dev, rx) -> link, log, System::nanoTime, worker);
         loop = new EventLoop(System::nanoTime, daemon, log);
         daemon.attach(loop::offer, loop::post);
         loop.start();
@@ -116,8 +135,10 @@ final class DaemonHarness implements AutoCloseable {
             }, 20_000);
         } finally {
             loop.stop();
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            if (ownsDir) {
+                try (var s = Files.walk(dir)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
             }
         }
     }

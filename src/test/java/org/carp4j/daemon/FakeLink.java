@@ -22,7 +22,11 @@ final class FakeLink implements Link {
             throw new java.io.IOException("No buffer space available");
         }
         events.add(describe(frame));
+        sent.add(frame.clone());
     }
+
+    /** Every frame sent, whole, for the fields describe leaves out. */
+    final List<byte[]> sent = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     static String describe(byte[] f) {
         int type = (f[12] & 0xff) << 8 | (f[13] & 0xff);

@@ -68,7 +68,9 @@ class ElectionScenariosTest {
             lab.runUntil(30 * S);
 
             var t = lab.transitions("backup", "carp0");
-            assertTransition(t.get(1), last + lab.delay + Interval.masterDown(1, 100), BACKUP, MASTER, "master timed out");
+            // PROTOCOL.md §0/§3.1: master-down = 3 x (advbase + advskew/256) = 3 x (1 + 100/256) s = 4.171875 s,
+            // counted from the last advert's arrival at 10.001 s: 14.172875 s
+            assertTransition(t.get(1), 14_172_875_000L, BACKUP, MASTER, "master timed out");
             assertEquals(MASTER, backup.state("carp0"));
             assertEquals(List.of("backup"), lab.holders("10.0.0.1/24"));
             assertEquals(INIT, lab.host("master").state("carp0"), "carpdev without carrier puts the group in INIT");
@@ -115,15 +117,20 @@ class ElectionScenariosTest {
                     .carp("carp0", 1, "pw", "em0", 0, "172.16.0.100/24");
             lab.runUntil(20 * S);
 
+            // PROTOCOL.md §3.1: h2 (advskew 100) is master after 3 x (1 + 100/256) s = 4.171875 s and advertises
+            // then and every 1 + 100/256 = 1.390625 s: 4.171875, ..., 9.734375, 11.125 s. The first advert after
+            // h1 joined at 10 s leaves at 11.125 s and reaches h1 one wire delay (1 ms) later.
+            assertEquals(10 * S, joined);
+            long h2Advert = 11_125 * MS;
+            long takeover = 11_126 * MS;
             var h1 = lab.transitions("h1", "carp0");
-            long takeover = h1.get(1).at();
             assertTransition(h1.get(1), takeover, BACKUP, MASTER, "preempting a slower master");
-            assertTrue(lab.trace().stream().anyMatch(e -> e.host().equals("h2") && e.at() == takeover - lab.delay
+            assertTrue(lab.trace().stream().anyMatch(e -> e.host().equals("h2") && e.at() == h2Advert
                     && e.action() instanceof Action.SendFrame f && f.kind() == Action.FrameKind.ADVERT),
-                    "h1 took over on receipt of an advert h2 sent one wire delay earlier");
-            assertTrue(h1.get(1).at() - joined <= Interval.of(1, 100) + lab.delay, "within one of h2's intervals");
+                    "h1 took over on receipt of the advert h2 sent at 11.125 s");
             var h2 = lab.transitions("h2", "carp0");
-            assertTransition(h2.get(2), h1.get(1).at() + lab.delay, MASTER, BACKUP, "more frequent advertisement received");
+            assertTransition(h2.get(1), 4_171_875_000L, BACKUP, MASTER, "master timed out");
+            assertTransition(h2.get(2), takeover + lab.delay, MASTER, BACKUP, "more frequent advertisement received");
             assertEquals(List.of("h1"), lab.holders("172.16.0.100/24"));
         }
 
@@ -231,15 +238,17 @@ class ElectionScenariosTest {
             assertTransition(lan.get(lan.size() - 1), cut + lab.delay, BACKUP, MASTER, "preempting a slower master");
             var wan = lab.transitions("fw2", "carp1");
             long lastWan = 30 * S; // fw1 advertised on the WAN every second from t=3 s; last one at 30 s
-            assertTransition(wan.get(wan.size() - 1), lastWan + lab.delay + Interval.masterDown(1, 128),
-                    BACKUP, MASTER, "master timed out");
+            // PROTOCOL.md §0/§3.1: fw2's master-down = 3 x (1 + 128/256) s = 4.5 s after the last advert
+            // arrived (30.001 s): 34.501 s
+            assertTransition(wan.get(wan.size() - 1), lastWan + 4_501 * MS, BACKUP, MASTER, "master timed out");
 
             long healed = lab.now();
             fw1.heal("em1");
             lab.runFor(2 * S);
             assertEquals(List.of("fw1"), lab.holders("172.16.0.100/24"));
             assertEquals(List.of("fw1"), lab.holders("192.0.2.100/24"));
-            lab.transitionsSince(healed).forEach(e -> assertTrue(e.at() - healed <= Interval.of(1, 128) + 2 * lab.delay,
+            // one of fw2's intervals (1 + 128/256 = 1.5 s, §3.1) for its next advert, plus two wire delays
+            lab.transitionsSince(healed).forEach(e -> assertTrue(e.at() - healed <= 1_500 * MS + 2 * lab.delay,
                     "both groups back within one of fw2's intervals: " + e));
             lab.runFor(60 * S);
             assertEquals(List.of("fw1"), lab.masters("carp0"));

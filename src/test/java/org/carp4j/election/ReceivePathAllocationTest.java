@@ -76,7 +76,7 @@ class ReceivePathAllocationTest {
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - start;
         assertEquals(FRAMES, engine.stats().drops(expected) - before, "every frame dropped as " + expected);
-        assertTrue(allocated >= 0);
+        assertTrue(threads.isThreadAllocatedMemoryEnabled(), "the JVM measures allocation, or 0 would prove nothing");
         return allocated / FRAMES;
     }
 }

@@ -60,8 +60,9 @@ class ReceivePathTest {
         byte[] frame = Pcap.resource("forged/forged-valid.pcap").get(0);
         engine.receive("em0", frame, 2 * S);
         assertEquals(1, engine.stats().snapshot().get("accepted"));
-        // advskew 100: master-down = 3 x (1 + 100/256) s after the advert, not after start
-        assertEquals(2 * S + Interval.masterDown(1, 100), engine.nextDeadline());
+        // PROTOCOL.md §0/§3.1, advskew 100: master-down = 3 x (1 + 100/256) s = 4.171875 s after the advert
+        // (received at 2 s), not after start: 6.171875 s
+        assertEquals(6_171_875_000L, engine.nextDeadline());
     }
 
     @Test

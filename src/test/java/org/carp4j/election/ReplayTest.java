@@ -93,11 +93,14 @@ class ReplayTest {
         long t = 0;
         for (int i = 0; i < 500; i++) {
             long c = r.nextLong();
-            h.engine.receive("em0", advert(c, 1), t += S);
-            h.engine.receive("em0", advert(c, 1), t += MS); // even an exact repeat: no sequence, no verdict
+            lab.runUntil(t += S); // the timers run: a dropped advert would let the master-down timer fire
+            h.run(h.engine.receive("em0", advert(c, 1), lab.now()));
+            lab.runUntil(t += MS);
+            h.run(h.engine.receive("em0", advert(c, 1), lab.now())); // even an exact repeat: no sequence, no verdict
         }
         assertEquals(0, h.engine.stats().drops(DropReason.REPLAY));
         assertEquals(CarpState.BACKUP, h.state("carp0"));
+        assertEquals(1, lab.transitions("h", "carp0").size(), "INIT -> BACKUP only, in 500 s");
     }
 
     @Test
@@ -105,22 +108,33 @@ class ReplayTest {
         SimLab lab = new SimLab(23);
         SimLab.Host h = lab.host("h").nic("em0", "lan", "172.16.0.2/24").sysctl("replay", 1)
                 .carp("carp0", 1, "pw", "em0", 100, "172.16.0.100/24");
-        long t = 0;
         long base = 0x7000_0000_0000_0000L;
-        for (int i = 0; i < 5; i++) {
-            h.engine.receive("em0", advert(base + i, 1), t += S);
+        for (int i = 0; i < 5; i++) { // at 1..5 s
+            receive(lab, h, (i + 1) * S, advert(base + i, 1));
         }
         assertEquals(0, h.engine.stats().drops(DropReason.REPLAY));
-        h.engine.receive("em0", advert(base + 2, 1), t += S); // a replay of a recent one
+        receive(lab, h, 6 * S, advert(base + 2, 1)); // a replay of a recent one
         assertEquals(1, h.engine.stats().drops(DropReason.REPLAY));
         long restart = 0x1000L; // the peer restarted and drew a low random start
-        h.engine.receive("em0", advert(restart, 1), t += S);
-        h.engine.receive("em0", advert(restart + 1, 1), t += S);
+        receive(lab, h, 7 * S, advert(restart, 1));
+        receive(lab, h, 8 * S, advert(restart + 1, 1));
         assertEquals(3, h.engine.stats().drops(DropReason.REPLAY), "not yet trusted");
-        h.engine.receive("em0", advert(restart + 2, 1), t += S);
-        h.engine.receive("em0", advert(restart + 3, 1), t += S);
+        // the last accepted advert came at 5 s; master-down = 3 x (1 + 100/256) s = 4.171875 s (PROTOCOL.md
+        // §0/§3.1) runs out at 9.171875 s, so the third advert of the new sequence, at 9 s, is just in time
+        receive(lab, h, 9 * S, advert(restart + 2, 1));
+        receive(lab, h, 10 * S, advert(restart + 3, 1));
         assertEquals(3, h.engine.stats().drops(DropReason.REPLAY), "its new sequence is accepted from the third advert");
         assertEquals(CarpState.BACKUP, h.state("carp0"), "the master-down timer kept being restarted");
+        assertEquals(14_171_875_000L, h.engine.nextDeadline(), "restarted by the advert at 10 s: 10 + 4.171875 s");
+        lab.runUntil(15 * S);
+        assertEquals(CarpState.MASTER, h.state("carp0"), "and it does run: silence after 10 s is a dead master");
+        assertEquals(14_171_875_000L, lab.transitions("h", "carp0").get(1).at());
+    }
+
+    /** An advert reaches h at time t, with the lab's timers run up to then. */
+    private static void receive(SimLab lab, SimLab.Host h, long t, byte[] frame) {
+        lab.runUntil(t);
+        h.run(h.engine.receive("em0", frame, lab.now()));
     }
 
     /** The capture with its IP source rewritten: the HMAC does not cover the source. */

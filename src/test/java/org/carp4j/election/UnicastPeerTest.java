@@ -110,8 +110,10 @@ class UnicastPeerTest {
         fw2.detach("em0");
         lab.runFor(5 * S);
         assertEquals(MASTER, fw1.state("carp0"));
-        assertTrue(lab.transitions("fw1", "carp0").stream().anyMatch(e -> e.at() == last + 1 * MS
-                + Interval.masterDown(1, 0)), "fw1 took over one master-down interval after fw2's last advert");
+        // PROTOCOL.md §0/§3.1: fw1's master-down = 3 x (advbase 1 + advskew 0/256) s = 3 s, from the arrival
+        // (one 1 ms wire delay after sending) of fw2's last advert
+        assertTrue(lab.transitions("fw1", "carp0").stream().anyMatch(e -> e.at() == last + 1 * MS + 3 * S),
+                "fw1 took over one master-down interval after fw2's last advert");
     }
 
     @Test
@@ -122,6 +124,8 @@ class UnicastPeerTest {
         assertEquals(List.of(0L, S, 2 * S, 3 * S, 4 * S, 5 * S),
                 sent(lab, "fw1", Action.FrameKind.ARP_REQUEST).stream().map(SimLab.Entry::at).toList());
         assertEquals(MASTER, fw1.state("carp0"));
+        // master after 3 x (1 + 0/256) s = 3 s (PROTOCOL.md §3.1), then one advert a second: 3, 4 and 5 s
+        assertEquals(3, lab.adverts("fw1", "carp0").size());
         assertTrue(lab.adverts("fw1", "carp0").stream().allMatch(a -> a.dstMac().equals(MacAddress.BROADCAST)
                 && a.dst().equals(FW2)), "until it answers, its adverts still go out, to every port");
         List<SimLab.Entry> warnings = lab.trace().stream().filter(e -> e.action() instanceof Action.Log l
@@ -229,6 +233,7 @@ class UnicastPeerTest {
         long attack = lab.now();
         lab.runFor(10 * S);
 
+        assertTrue(advertsSince(lab, "fw1", attack).size() >= 9, "fw1 kept advertising");
         assertTrue(advertsSince(lab, "fw1", attack).stream().allMatch(a -> a.dstMac().equals(mac(fw2))));
         List<SimLab.Entry> warnings = lab.trace().stream().filter(e -> e.host().equals("fw1")
                 && e.action() instanceof Action.Log l && l.message().contains("answered ARP from two")).toList();
