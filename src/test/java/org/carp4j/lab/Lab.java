@@ -352,7 +352,10 @@ public final class Lab implements AutoCloseable {
      * "h2-em0", where only what that host sent is captured.
      */
     public Process capture(Path file, String iface, String filter) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", switchNs(), "tcpdump", "-U", "-Z", "root"));
+        // immediate mode: a frame reaches the file at once, not when the kernel's ring block times
+        // out, so a capture stopped right after the event it watched still holds that event
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", switchNs(), "tcpdump", "-U", "--immediate-mode",
+                "-Z", "root"));
         if (!iface.startsWith("br")) {
             cmd.addAll(List.of("-Q", "in"));
         }
