@@ -50,6 +50,34 @@ class OperationsIT extends LabTest {
     }
 
     @Test
+    void aTakeoverIsAnnouncedWithAGratuitousArpFromTheVirtualMac() throws Exception {
+        lab = Lab.create(2, false);
+        for (int i = 1; i <= 2; i++) {
+            lab.h(i).startCarpd();
+            assertEquals(0, lab.h(i).carpconfig("carp0", "create", "vhid", "7", "pass", "pw", "carpdev", "em0",
+                    "advskew", i == 1 ? "0" : "100", VIP + "/24").exit());
+        }
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> lab.h(1).holds(VIP)
+                && lab.h(2).carpconfig("carp0").out().contains("carp: BACKUP")));
+        Path sent = lab.dir().resolve("h2.pcap");
+        Process tcpdump = lab.capture(sent, "h2-em0", "arp");
+        String garp = "arp.src.proto_ipv4 == " + VIP + " && arp.dst.proto_ipv4 == " + VIP;
+        assertEquals(List.of(), Captures.fields(sent, garp, "frame.number"), "the BACKUP announces nothing");
+
+        lab.h(1).signal("KILL"); // no bow-out: h2 takes over when its master-down timer fires
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> lab.h(2).holds(VIP)), lab.h(2).log());
+        assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> !Captures.fields(sent, garp, "frame.number").isEmpty()),
+                "h2 announced the takeover");
+        tcpdump.destroy();
+        tcpdump.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        List<String> decoded = Captures.fields(sent, garp, "eth.src", "eth.dst", "arp.opcode", "arp.src.hw_mac",
+                "arp.src.proto_ipv4", "arp.dst.proto_ipv4", "arp.isgratuitous");
+        assertEquals(List.of("00:00:5e:00:01:07,ff:ff:ff:ff:ff:ff,1,00:00:5e:00:01:07," + VIP + "," + VIP + ",1"),
+                decoded.stream().distinct().toList(),
+                "broadcast who-has VIP tell VIP, from and for the virtual MAC 00:00:5e:00:01:<vhid>: " + decoded);
+    }
+
+    @Test
     void prometheusScrapesTheLiveState() throws Exception {
         lab = Lab.create(2, false);
         var h = lab.h(1);
