@@ -22,15 +22,26 @@ class CarpshInteractiveIT extends LabTest {
         Lab.Result.of(List.of("tmux", "kill-session", "-t", session));
     }
 
+    /** Types into the terminal; the keys queue in order, so only what must be seen is waited for. */
     private void keys(String... keys) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("tmux", "send-keys", "-t", session));
         cmd.addAll(List.of(keys));
-        Lab.Result.of(cmd);
-        Thread.sleep(400);
+        assertEquals(0, Lab.Result.of(cmd).exit(), "tmux send-keys");
     }
 
     private String screen() throws Exception {
         return Lab.Result.of(List.of("tmux", "capture-pane", "-t", session, "-p")).out();
+    }
+
+    /** Polls the terminal until it shows what is expected. */
+    private void shows(String what, Lab.Check c) throws Exception {
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), c), what + ":\n" + screen());
+    }
+
+    /** carpsh has exited (its tmux session ended with it), so its history file is complete. */
+    private void exited() {
+        assertTrue(Lab.eventually(Duration.ofSeconds(10), () ->
+                Lab.Result.of(List.of("tmux", "has-session", "-t", session)).exit() != 0), "carpsh exits");
     }
 
     @Test
@@ -48,21 +59,22 @@ class CarpshInteractiveIT extends LabTest {
         assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> screen().contains("carpsh#")), started + "\n" + screen());
 
         keys("ifconfig ca", "Tab");
-        assertTrue(screen().contains("carpsh# ifconfig carp0"), "interface name asked from carpd:\n" + screen());
+        shows("interface name asked from carpd", () -> screen().contains("carpsh# ifconfig carp0"));
         keys("adv", "Tab");
-        assertTrue(screen().contains("advbase") && screen().contains("advskew"), screen());
+        shows("both keywords offered", () -> screen().contains("advbase") && screen().contains("advskew"));
         keys("C-u");
 
         keys("# ifconfig carp0 advskew 42 \\", "Enter");
-        assertTrue(screen().contains("\n>"), "a continuation prompt:\n" + screen());
-        keys("   state ba", "Tab", "Enter");
+        shows("a continuation prompt", () -> screen().contains("\n>"));
+        keys("   state ba", "Tab");
+        shows("the state completed", () -> screen().contains("state backup"));
+        keys("Enter");
         keys("ifconfig carp0", "Enter");
         assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> screen().contains("carp: BACKUP carpdev em0 vhid 1 advbase 1 advskew 42")),
                 screen());
         keys("exit", "Enter");
-        assertTrue(Lab.eventually(Duration.ofSeconds(5), () ->
-                Files.exists(lab.dir().resolve("home/.carpsh_history"))
-                && Files.readString(lab.dir().resolve("home/.carpsh_history")).contains("ifconfig carp0")));
+        exited();
+        assertTrue(Files.readString(lab.dir().resolve("home/.carpsh_history")).contains("ifconfig carp0"));
     }
 
     @Test
@@ -92,12 +104,13 @@ class CarpshInteractiveIT extends LabTest {
 
         // a recalled line says pass ***, and asks again rather than setting "***"
         keys("Up", "Up");
-        assertTrue(screen().contains("carpsh# ifconfig carp0 pass ***"), screen());
+        shows("the recalled line", () -> screen().contains("carpsh# ifconfig carp0 pass ***"));
         keys("Enter");
         assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> screen().split("Password for carp0:", -1).length == 3), screen());
         keys("third-s3cret", "Enter");
         assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> password(h).equals("third-s3cret")), screen());
         keys("exit", "Enter");
+        exited();
 
         String kept = Files.readString(history);
         assertTrue(kept.contains("ifconfig carp0 pass ***") && kept.contains("ifconfig carp0 pass -"), kept);

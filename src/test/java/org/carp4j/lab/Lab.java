@@ -292,6 +292,23 @@ public final class Lab implements AutoCloseable {
     }
 
     /**
+     * Every frame forwarded by the lab's bridges is dropped with the given probability (percent),
+     * independently for each port a flooded frame leaves by (the bridge hook sees each copy).
+     */
+    public void lossPercent(int percent) throws IOException, InterruptedException {
+        sh("ip", "netns", "exec", switchNs(), "nft", "add", "table", "bridge", "lossy");
+        sh("ip", "netns", "exec", switchNs(), "nft", "add", "chain", "bridge", "lossy", "forward",
+                "{ type filter hook forward priority 0; }");
+        sh("ip", "netns", "exec", switchNs(), "nft", "add", "rule", "bridge", "lossy", "forward",
+                "numgen", "random", "mod", "100", "<", Integer.toString(percent), "counter", "drop");
+    }
+
+    /** Removes the loss rule of {@link #loss} or {@link #lossPercent} (read {@link #lossDrops} first). */
+    public void noLoss() throws IOException, InterruptedException {
+        sh("ip", "netns", "exec", switchNs(), "nft", "flush", "chain", "bridge", "lossy", "forward");
+    }
+
+    /**
      * The switch drops every multicast frame, as cloud networks and some hypervisor switches do
      * (broadcast, and so ARP, still passes).
      */
@@ -329,7 +346,10 @@ public final class Lab implements AutoCloseable {
      * "h2-em0", where only what that host sent is captured.
      */
     public Process capture(Path file, String iface, String filter) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", switchNs(), "tcpdump", "-U", "-Z", "root"));
+        // immediate mode: a frame reaches the file at once, not when the kernel's ring block times
+        // out, so a capture stopped right after the event it watched still holds that event
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", switchNs(), "tcpdump", "-U", "--immediate-mode",
+                "-Z", "root"));
         if (!iface.startsWith("br")) {
             cmd.addAll(List.of("-Q", "in"));
         }

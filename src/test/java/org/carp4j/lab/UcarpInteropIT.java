@@ -206,29 +206,70 @@ class UcarpInteropIT extends LabTest {
         assertFalse(ours.contains("255"), "a killed carpd sends no bow-out");
     }
 
-    @Test
-    void aTieBetweenAddressesWhoseOrderingsDisagreeEndsWithTheMasterUcarpChooses() throws Exception {
+    /**
+     * A tie (equal advbase and advskew, both MASTER after a split) between 172.16.0.2 and 172.16.1.1,
+     * whose orderings disagree: numerically 172.16.0.2 is lower, but ucarp on x86 compares s_addr
+     * as a little-endian integer (last octet most significant), 1.1.16.172 < 2.0.16.172, so
+     * 172.16.1.1 wins. carpd is given one address and ucarp the other; both must agree on ucarp's
+     * winner. Returns once the split has healed to one master.
+     */
+    private void tie(String carpdAddress, String ucarpAddress) throws Exception {
         lab = Lab.create(2, false);
         var carpd = lab.h(1);
         var ucarp = lab.h(2);
-        // Numerically 172.16.0.2 < 172.16.1.1; ucarp on x86 compares s_addr as a little-endian integer
-        // (last octet most significant): 1.1.16.172 < 2.0.16.172, so 172.16.1.1 wins. Both must agree.
         carpd.exec("ip", "addr", "flush", "dev", "em0");
-        carpd.exec("ip", "addr", "add", "172.16.1.1/16", "dev", "em0");
+        carpd.exec("ip", "addr", "add", carpdAddress + "/16", "dev", "em0");
         ucarp.exec("ip", "addr", "flush", "dev", "em0");
-        ucarp.exec("ip", "addr", "add", "172.16.0.2/16", "dev", "em0");
+        ucarp.exec("ip", "addr", "add", ucarpAddress + "/16", "dev", "em0");
         carpd.startCarpd();
         carp(carpd, "carp0", "create", "vhid", "1", "pass", "lanpasswd", "carpdev", "em0", VIP + "/16");
-        ucarp.startUcarp("em0", "-v", "1", "-p", "lanpasswd", "-a", VIP);
+        ucarp.startUcarp("em0", "-v", "1", "-p", "lanpasswd", "-a", VIP, "-s", ucarpAddress); // the last -s counts
         ucarp.detach("em0");
         assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> carpd.holds(VIP) && ucarp.holds(VIP)), "split brain");
+        assertTrue(carpd.carpconfig("carp0").out().contains("carp: MASTER"));
+        assertTrue(ucarp.ucarpLog().contains("Switching to state: MASTER"), ucarp.ucarpLog());
         ucarp.heal("em0");
+    }
+
+    /** What ucarp logged since the split healed (its last state switch). */
+    private static String lastUcarpState(Lab.Host ucarp) throws Exception {
+        List<String> switches = ucarp.ucarpLog().lines().filter(l -> l.contains("Switching to state")).toList();
+        return switches.get(switches.size() - 1);
+    }
+
+    @Test
+    void aTieBetweenAddressesWhoseOrderingsDisagreeEndsWithTheMasterUcarpChooses() throws Exception {
+        tie("172.16.1.1", "172.16.0.2");
+        var carpd = lab.h(1);
+        var ucarp = lab.h(2);
         assertTrue(Lab.eventually(Duration.ofSeconds(6), () -> carpd.holds(VIP) && !ucarp.holds(VIP)),
                 carpd.log() + ucarp.ucarpLog());
-        Thread.sleep(6000);
+        Thread.sleep(4000); // the decision must hold, not just happen: several adverts each way
         assertTrue(carpd.holds(VIP) && !ucarp.holds(VIP),
                 "172.16.1.1 (carpd) wins by ucarp's rule and carpd agrees:\n" + carpd.log() + ucarp.ucarpLog());
-        assertTrue(carpd.log().lines().filter(l -> l.contains("-> MASTER")).count() == 1,
-                "carpd never stepped down:\n" + carpd.log());
+        // carpd's view: still MASTER, never stepped down; ucarp's view: it gave way to a preferred master
+        assertTrue(carpd.carpconfig("carp0").out().contains("carp: MASTER"));
+        assertTrue(carpd.log().lines().filter(l -> l.contains("-> MASTER")).count() == 1
+                && !carpd.log().contains("MASTER -> BACKUP"), "carpd never stepped down:\n" + carpd.log());
+        assertTrue(ucarp.ucarpLog().contains("Preferred master advertised: going back to BACKUP state"), ucarp.ucarpLog());
+        assertTrue(lastUcarpState(ucarp).contains("BACKUP"), ucarp.ucarpLog());
+    }
+
+    @Test
+    void theSameTieTheOtherWayRoundCarpdGivesWayToUcarp() throws Exception {
+        tie("172.16.0.2", "172.16.1.1");
+        var carpd = lab.h(1);
+        var ucarp = lab.h(2);
+        assertTrue(Lab.eventually(Duration.ofSeconds(6), () -> ucarp.holds(VIP) && !carpd.holds(VIP)),
+                "carpd, numerically lower, steps down:\n" + carpd.log() + ucarp.ucarpLog());
+        Thread.sleep(4000); // the decision must hold: a numeric comparison would leave both MASTER
+        assertTrue(ucarp.holds(VIP) && !carpd.holds(VIP),
+                "172.16.1.1 (ucarp) wins by ucarp's rule and carpd agrees:\n" + carpd.log() + ucarp.ucarpLog());
+        // carpd's view: BACKUP, for the tie-break's reason; ucarp's view: still MASTER
+        assertTrue(carpd.carpconfig("carp0").out().contains("carp: BACKUP"), carpd.carpconfig("carp0").out());
+        assertTrue(carpd.log().contains("carp0: MASTER -> BACKUP (equal master with lower address advertised)"),
+                carpd.log());
+        assertTrue(lastUcarpState(ucarp).contains("MASTER"), ucarp.ucarpLog());
+        assertFalse(ucarp.ucarpLog().contains("going back to BACKUP"), ucarp.ucarpLog());
     }
 }
