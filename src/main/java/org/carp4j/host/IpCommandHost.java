@@ -341,6 +341,7 @@ public final class IpCommandHost implements HostNetwork {
         if (foreignInterface(name)) {
             return; // its addresses are not ours, even one equal to a VIP
         }
+        SilentRelease.before(name, addresses); // no MLD report from the virtual MAC after the bow-out
         NetlinkAddresses nl = netlink();
         if (nl == null) {
             removeByIp(name, addresses);
