@@ -109,9 +109,12 @@ class HostChangesIT extends LabTest {
     void cleanupAfterCarpdAndItsGuardWereKilledRemovesTheStaleVipAndTheClientIsServedByTheBackup() throws Exception {
         pair();
         Lab.Host h1 = lab.h(1);
-        Lab.sh("kill", "-KILL", Long.toString(guardPid(h1.log())));
+        // both die, neither acts: the guard stopped first (carpd would replace a dead one), then carpd killed
+        String guard = Long.toString(guardPid(h1.log()));
+        Lab.sh("kill", "-STOP", guard);
         h1.signal("KILL");
         assertTrue(h1.carpd().waitFor(10, TimeUnit.SECONDS));
+        Lab.sh("kill", "-KILL", guard);
         assertTrue(h1.holds(VIP), "nothing left to remove it: carp0 and the VIP stay on h1");
         assertTrue(Lab.eventually(Duration.ofSeconds(8), () -> lab.h(2).holds(VIP)), "h2 takes over after its master-down");
 
