@@ -48,17 +48,12 @@ class FlappingHooksIT extends LabTest {
 
         // up leaves it BACKUP; alone on the segment it is MASTER after the master-down interval
         assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> h.holds("172.16.0.100")), h.log());
-        List<String[]> transitions = new ArrayList<>();
-        Matcher m = TRANSITION.matcher(h.log());
-        while (m.find()) {
-            transitions.add(new String[] {m.group(1), m.group(2)});
-        }
+        // every transition either ran its hook or was counted as dropped, the last one's hook included
+        assertTrue(Lab.eventually(Duration.ofSeconds(30), () -> runs(out) + droppedHooks(h) == transitions(h).size()
+                && Files.readString(out).endsWith("end MASTER\n")),
+                "hooks ran " + runs(out) + ", dropped " + droppedHooks(h) + ", transitions " + transitions(h).size());
+        List<String[]> transitions = transitions(h);
         assertTrue(transitions.size() >= 2 * FLAPS + 2, transitions.size() + " transitions\n" + h.log());
-        // every transition either ran its hook or was counted as dropped
-        assertTrue(Lab.eventually(Duration.ofSeconds(30), () -> Files.readString(out).split("\nbegin ", -1).length
-                + droppedHooks(h) == transitions.size() && Files.readString(out).endsWith("end MASTER\n")),
-                "hooks ran " + (Files.readString(out).split("\nbegin ", -1).length) + ", dropped " + droppedHooks(h)
-                        + ", transitions " + transitions.size());
         long dropped = droppedHooks(h);
         List<String> lines = Files.readAllLines(out);
         assertTrue(dropped > 0 && dropped <= transitions.size() - 64, "the backlog was full and bounded: " + dropped);
@@ -82,6 +77,21 @@ class FlappingHooksIT extends LabTest {
         assertTrue(h.carpconfig("carp0").out().contains("carp: MASTER"));
         System.out.println("flapping under a 0.1 s hook: " + transitions.size() + " transitions, "
                 + lines.size() / 2 + " hook runs, " + dropped + " dropped");
+    }
+
+    /** The transitions carpd logged, as [from, to]. */
+    private static List<String[]> transitions(Lab.Host h) throws Exception {
+        List<String[]> transitions = new ArrayList<>();
+        Matcher m = TRANSITION.matcher(h.log());
+        while (m.find()) {
+            transitions.add(new String[] {m.group(1), m.group(2)});
+        }
+        return transitions;
+    }
+
+    /** Hook runs begun so far. */
+    private static int runs(Path out) throws Exception {
+        return (int) Files.readAllLines(out).stream().filter(l -> l.startsWith("begin ")).count();
     }
 
     private static long droppedHooks(Lab.Host h) throws Exception {

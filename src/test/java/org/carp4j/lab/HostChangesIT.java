@@ -163,12 +163,14 @@ class HostChangesIT extends LabTest {
         String log = h1.log();
         System.out.println("carpdev deleted, carpd says:\n" + log.lines().filter(l -> l.contains("em0") || l.contains("INIT"))
                 .reduce("", (a, b) -> a + b + "\n"));
-        assertTrue(log.contains("carp0: MASTER -> INIT"), log);
+        assertTrue(log.contains("em0: interface vanished"), log);
+        assertTrue(log.contains("carp0: MASTER -> INIT (carpdev em0 link down)"), log);
 
         replug(h1);
         // preempt, advskew 0: h1 takes the VIP back once carp0 is on the new em0
         assertTrue(Lab.eventually(Duration.ofSeconds(15), () -> master(h1) && backup(lab.h(2))),
                 h1.carpconfig("carp0").out() + h1.log());
+        assertTrue(h1.log().contains("em0: link up"), h1.log());
         assertTrue(lab.h(3).ping(VIP));
     }
 
