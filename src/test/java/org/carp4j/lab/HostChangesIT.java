@@ -228,7 +228,8 @@ class HostChangesIT extends LabTest {
                 + " largest gap %.3f s%n", seconds, displays, times.size(), worst);
         assertTrue(displays >= 100, "the port was busy: " + displays + " displays");
         assertTrue(times.size() >= 8, "h1 advertised through the flood: " + times.size());
-        assertTrue(worst < 1.5 + 0.5, "a gap of " + worst + " s between h1's adverts (advbase 1)");
+        // 1.5 advbase and 1 s of slack for a loaded CI machine: still well under h2's 3.39 s master-down
+        assertTrue(worst < 1.5 + 1.0, "a gap of " + worst + " s between h1's adverts (advbase 1)");
         assertTrue(master(h1), h1.log());
         assertTrue(backup(lab.h(2)), lab.h(2).log());
         assertFalse(lab.h(2).log().contains("-> MASTER"), "h2 never took over\n" + lab.h(2).log());
