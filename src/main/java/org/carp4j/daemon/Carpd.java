@@ -19,6 +19,7 @@ import org.carp4j.control.ControlPort;
 import org.carp4j.control.ControlServer;
 import org.carp4j.control.ExitCode;
 import org.carp4j.host.CarpProtocolSocket;
+import org.carp4j.host.CarpdevSysctls;
 import org.carp4j.host.HostNetwork;
 import org.carp4j.host.InterfaceEvents;
 import org.carp4j.host.IpCommandHost;
@@ -90,7 +91,7 @@ public final class Carpd implements Callable<Integer> {
             System.err.println(Preflight.NOT_PRIVILEGED); // before anything is touched
             return Preflight.EX_NOPERM;
         }
-        HostNetwork host = new IpCommandHost();
+        HostNetwork host = new IpCommandHost().keepCarpdevSysctlsIn(dir.resolve(CarpdevSysctls.FILE));
         if (cleanup) {
             return cleanup(dir, host);
         }
@@ -139,9 +140,17 @@ public final class Carpd implements Callable<Integer> {
                 System.err.println("carpd: a guard still holds " + lock.file() + "; cleaning up beside it");
             }
             List<String> removed = host.cleanup();
+            List<String> restored = host.restoreCarpdevSysctls();
             ControlFile.remove(dir);
-            System.out.println(removed.isEmpty() ? "carpd: nothing to clean up"
-                    : "carpd: removed " + String.join(" ", removed));
+            if (removed.isEmpty() && restored.isEmpty()) {
+                System.out.println("carpd: nothing to clean up");
+            }
+            if (!removed.isEmpty()) {
+                System.out.println("carpd: removed " + String.join(" ", removed));
+            }
+            if (!restored.isEmpty()) {
+                System.out.println("carpd: restored " + String.join(" ", restored));
+            }
             return 0;
         } catch (StateLock.Held e) {
             System.err.println("carpd: " + e.getMessage() + "; refusing to clean up under it (stop it instead)");
@@ -218,6 +227,9 @@ public final class Carpd implements Callable<Integer> {
             life.started("dead-man's switch", guard::close);
             for (String leftover : host.cleanup()) { // e.g. carpd and its guard killed together
                 log.warn("cleanup", "removed " + leftover + " left behind by a previous carpd");
+            }
+            for (String sysctl : host.restoreCarpdevSysctls()) {
+                log.warn("cleanup", "restored " + sysctl + ", left changed by a previous carpd");
             }
             start(life, dir, store, doc, host, reload);
         } catch (StateLock.Held e) {

@@ -101,4 +101,12 @@ public interface HostNetwork {
 
     /** Removes every carp interface a previous carpd left behind (marked with our alias). */
     List<String> cleanup() throws IOException;
+
+    /**
+     * Puts back the carpdevs' sysctls a killed carpd changed and no carp interface needs now, as
+     * "net.ipv4.conf.em0.arp_ignore=0".
+     */
+    default List<String> restoreCarpdevSysctls() {
+        return List.of();
+    }
 }

@@ -42,9 +42,22 @@ public final class IpCommandHost implements HostNetwork {
      */
     private final Map<String, Integer> indexes = new ConcurrentHashMap<>();
 
+    private CarpdevSysctls carpdevSysctls = new CarpdevSysctls(Path.of("/proc/sys"), null);
+
     /** Opens the rtnetlink socket now, so the first takeover finds it ready. */
     public IpCommandHost() {
         netlink();
+    }
+
+    /** Keeps the carpdevs' ARP sysctls as they were before carpd in this file too (see {@link CarpdevSysctls}). */
+    public IpCommandHost keepCarpdevSysctlsIn(Path file) {
+        carpdevSysctls = new CarpdevSysctls(Path.of("/proc/sys"), file);
+        return this;
+    }
+
+    @Override
+    public List<String> restoreCarpdevSysctls() {
+        return carpdevSysctls.restoreAll();
     }
 
     @Override
@@ -183,10 +196,9 @@ public final class IpCommandHost implements HostNetwork {
         // link-local, DAD or router solicitations from the virtual MAC.
         sysctl("net/ipv4/conf/" + name + "/arp_ignore", "1");
         sysctl("net/ipv4/conf/" + name + "/arp_announce", "2");
-        // The carpdev must not answer ARP for the virtual addresses with its own MAC.
-        sysctl("net/ipv4/conf/" + carpdev + "/arp_ignore", "1");
-        // ...nor announce them in its own ARP requests (replies to clients leave via the carpdev).
-        sysctl("net/ipv4/conf/" + carpdev + "/arp_announce", "2");
+        // The carpdev must not answer ARP for the virtual addresses with its own MAC, nor announce
+        // them in its own ARP requests (replies to clients leave via the carpdev); put back at the end.
+        carpdevSysctls.tune(name, carpdev);
         if (ipv6) {
             sysctl("net/ipv6/conf/" + name + "/addr_gen_mode", "1");
             sysctl("net/ipv6/conf/" + name + "/accept_dad", "0");
@@ -226,6 +238,7 @@ public final class IpCommandHost implements HostNetwork {
     @Override
     public void destroyCarpInterface(String name) throws IOException {
         indexes.remove(name);
+        carpdevSysctls.release(name);
         if (Files.exists(Path.of("/sys/class/net", name)) && ours(name)) { // never someone else's
             run(IP, "link", "del", name);
         }

@@ -45,7 +45,32 @@ names=$("$ip" -o link show | while read -r _ name rest; do
             ;;
     esac
 done)
-[ -n "$names" ] || exit 0
+# The carpdevs' ARP sysctls as they were before carpd (CarpdevSysctls writes this file): put
+# back after the links are gone. Only arp_ignore/arp_announce keys and small numbers are written.
+restore_sysctls() {
+    saved=${lock%/*}/carpdev-sysctls
+    [ -f "$saved" ] || return 0
+    while read -r key value; do
+        case "$key" in
+            net/ipv4/conf/*/*/*|*..*) continue ;;
+            net/ipv4/conf/*/arp_ignore|net/ipv4/conf/*/arp_announce) ;;
+            *) continue ;;
+        esac
+        case "$value" in
+            ''|*[!0-9]*) continue ;;
+        esac
+        if [ -w "/proc/sys/$key" ] && echo "$value" >"/proc/sys/$key" 2>/dev/null; then
+            echo "time=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ) level=warning event=guard" \
+                "msg=\"carpd is gone: restored $(echo "$key" | tr / .)=$value\"" >&2
+        fi
+    done <"$saved"
+    rm -f "$saved"
+}
+
+if [ -z "$names" ]; then
+    restore_sysctls
+    exit 0
+fi
 # One ip for all: the addresses first, so the VIPs leave at once (a link's deletion waits for
 # the kernel's grace periods), then the links and with them the virtual MACs.
 {
@@ -58,4 +83,5 @@ for name in $names; do
             "msg=\"carpd is gone: removed $name and its addresses\"" >&2
     fi
 done
+restore_sysctls
 exit 0

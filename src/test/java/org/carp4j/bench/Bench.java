@@ -42,6 +42,7 @@ public final class Bench {
                 case "memory" -> new Memory(b).run();
                 case "garp" -> new GarpLatency(b.runs).run(b::row);
                 case "group" -> new GroupSpread(Math.min(b.runs, 10)).run(b::row);
+                case "soak" -> new Soak(b).run();
                 default -> throw new IllegalArgumentException("unknown benchmark " + w);
             }
         }
