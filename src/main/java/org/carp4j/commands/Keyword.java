@@ -44,8 +44,8 @@ public enum Keyword {
             null),
     BROADCAST("broadcast", Arg.of(Arg.Kind.IPV4, "address"), Role.MODIFIER,
             "after an IPv4 address: its broadcast address, which must be the subnet's", null),
-    ALIAS("alias", Arg.NONE, Role.MODIFIER, "after an address: add it (without, IPv4 replaces the primary)", null),
-    NOALIAS("-alias", Arg.NONE, Role.MODIFIER, "after an address: remove it", null);
+    ALIAS("alias", Arg.NONE, Role.MODIFIER, "before or after an address: add it (without, IPv4 replaces the primary)", null),
+    NOALIAS("-alias", Arg.NONE, Role.MODIFIER, "before or after an address: remove it", null);
 
     /** What kind of word a row is: where it may stand and what it does. */
     public enum Role {

@@ -24,6 +24,7 @@ public final class Steps {
         Cursor in = new Cursor(words);
         List<Step> out = new ArrayList<>();
         Step.Address primary = null;
+        String leading = null; // `alias ADDR` / `-alias ADDR`: the BSD ifconfig word before the address
         while (in.more()) {
             String w = in.next();
             Keyword k = Keyword.find(w).orElse(null);
@@ -33,12 +34,20 @@ public final class Steps {
                     throw Suggest.unknown("keyword", w, Keyword.words());
                 }
                 step = address(in, w, w.contains(":"));
+            } else if ((k == Keyword.ALIAS || k == Keyword.NOALIAS) && leading == null && in.more()) {
+                leading = w;
+                continue;
             } else if (k.role() == Keyword.Role.MODIFIER) {
-                throw new CommandException(w + ": needs an address before it");
+                throw new CommandException(w + ": needs an address" + (k == Keyword.ALIAS || k == Keyword.NOALIAS
+                        ? " before or after it" : " before it"));
             } else if (k.role() == Keyword.Role.ADDRESS) {
                 step = address(in, in.argument(w), k == Keyword.INET6);
             } else {
                 step = new Step.Word(k, k.arg().arity() == 0 ? null : value(k, in.argument(w)));
+            }
+            if (leading != null) {
+                step = leadingMode(leading, step, w);
+                leading = null;
             }
             if (step instanceof Step.Address a && !a.v6() && a.mode() == Step.Mode.PRIMARY) {
                 if (primary != null) {
@@ -51,6 +60,19 @@ public final class Steps {
             out.add(step);
         }
         return out;
+    }
+
+    /** `alias ADDR` is `ADDR alias`, `-alias ADDR` is `ADDR -alias`, as BSD ifconfig reads them. */
+    private static Step leadingMode(String leading, Step step, String w) throws CommandException {
+        if (!(step instanceof Step.Address a)) {
+            throw new CommandException(leading + ": needs an address after it, not " + w);
+        }
+        Step.Mode wanted = leading.equals(Keyword.ALIAS.word()) ? Step.Mode.ALIAS : Step.Mode.REMOVE;
+        boolean said = a.v6() ? a.mode() == Step.Mode.REMOVE : a.mode() != Step.Mode.PRIMARY; // its own word after it
+        if (said && a.mode() != wanted) {
+            throw new CommandException(leading + " " + a.word() + ": both alias and -alias");
+        }
+        return new Step.Address(a.word(), a.address(), a.prefix(), a.broadcast(), wanted);
     }
 
     /** A keyword's value, checked by its {@link Arg}. */

@@ -58,9 +58,9 @@ class GrammarTableTest {
                     address("10.0.0.1/24", "10.0.0.1", 24, "10.0.0.255", Step.Mode.PRIMARY), "10.0.0.1/24 broadcast 10.0.0.7",
                     "broadcast 10.0.0.7: not the broadcast address of 10.0.0.1/24 (10.0.0.255), the only one carpconfig sets")),
             Map.entry(Keyword.ALIAS, new Example("10.0.0.5/24 alias", address("10.0.0.5/24", "10.0.0.5", 24, null, Step.Mode.ALIAS),
-                    "alias", "alias: needs an address before it")),
+                    "alias", "alias: needs an address before or after it")),
             Map.entry(Keyword.NOALIAS, new Example("10.0.0.5 -alias", address("10.0.0.5", "10.0.0.5", null, null, Step.Mode.REMOVE),
-                    "-alias 10.0.0.5", "-alias: needs an address before it"))));
+                    "-alias carpdev em0", "-alias: needs an address after it, not carpdev"))));
 
     static Step word(Keyword k, Object value) {
         return new Step.Word(k, value);

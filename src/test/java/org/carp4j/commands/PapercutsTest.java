@@ -86,6 +86,21 @@ class PapercutsTest {
         assertEquals("10.0.0.5: not a netmask; a second address needs alias", refused("vhid 1 10.0.0.1 10.0.0.5"));
     }
 
+    /** BSD ifconfig reads `alias ADDR` as `ADDR alias` (FreeBSD's handbook and OpenBSD's both write it so). */
+    @Test
+    void aliasAndMinusAliasMayComeBeforeTheAddress() throws Exception {
+        assertEquals(List.of(VipAddress.parse("10.0.0.5/24")), carp0("vhid 1 alias 10.0.0.5/24").addresses());
+        assertEquals(List.of(VipAddress.parse("10.0.0.5/24")),
+                carp0("alias inet 10.0.0.5 netmask 255.255.255.0 vhid 1").addresses());
+        assertEquals(Step.Mode.REMOVE, ((Step.Address) Steps.parse(List.of("-alias", "10.0.0.5/24")).get(0)).mode());
+        assertEquals(Step.Mode.REMOVE, ((Step.Address) Steps.parse(List.of("-alias", "inet6", "2001:db8::5")).get(0)).mode());
+        // right after an address, alias is that address's (the existing form), not the next one's
+        assertEquals(Step.Mode.ALIAS, ((Step.Address) Steps.parse(List.of("10.0.0.1/24", "alias", "10.0.0.5/24")).get(0)).mode());
+        assertEquals("alias 10.0.0.5/24: both alias and -alias", refused("vhid 1 alias 10.0.0.5/24 -alias"));
+        assertEquals("alias: needs an address after it, not vhid", refused("alias vhid 1"));
+        assertEquals("alias: needs an address before or after it", refused("vhid 1 alias"));
+    }
+
     @Test
     void anAddressWithoutAMaskTakesTheCarpdevsPrefix() throws Exception {
         assertEquals(List.of(VipAddress.parse("10.0.0.1/24")), carp0("vhid 1 10.0.0.1").addresses());
