@@ -24,30 +24,39 @@ public final class Steps {
         Cursor in = new Cursor(words);
         List<Step> out = new ArrayList<>();
         Step.Address primary = null;
-        String leading = null; // `alias ADDR` / `-alias ADDR`: the BSD ifconfig word before the address
+        // `alias ADDR` / `-alias ADDR`, the BSD ifconfig word before the address. Once a command
+        // uses it, an alias word binds forward (to the next address) unless it is the last word,
+        // so `-alias A -alias B` removes both and never makes B the primary.
+        boolean leadingForm = false;
+        String leading = null;
         while (in.more()) {
             String w = in.next();
             Keyword k = Keyword.find(w).orElse(null);
             Step step;
+            if ((k == Keyword.ALIAS || k == Keyword.NOALIAS) && leading == null && in.more()) {
+                leading = w;
+                leadingForm = true;
+                continue;
+            }
+            Leading before = leading == null ? null : new Leading(leading, w);
+            leading = null;
             if (k == null) {
                 if (!looksLikeAddress(w)) {
+                    if (before != null) {
+                        throw before.notAnAddress();
+                    }
                     throw Suggest.unknown("keyword", w, Keyword.words());
                 }
-                step = address(in, w, w.contains(":"));
-            } else if ((k == Keyword.ALIAS || k == Keyword.NOALIAS) && leading == null && in.more()) {
-                leading = w;
-                continue;
+                step = address(in, w, w.contains(":"), before, leadingForm);
+            } else if (k.role() == Keyword.Role.ADDRESS) {
+                step = address(in, in.argument(w), k == Keyword.INET6, before, leadingForm);
+            } else if (before != null) {
+                throw before.notAnAddress();
             } else if (k.role() == Keyword.Role.MODIFIER) {
                 throw new CommandException(w + ": needs an address" + (k == Keyword.ALIAS || k == Keyword.NOALIAS
                         ? " before or after it" : " before it"));
-            } else if (k.role() == Keyword.Role.ADDRESS) {
-                step = address(in, in.argument(w), k == Keyword.INET6);
             } else {
                 step = new Step.Word(k, k.arg().arity() == 0 ? null : value(k, in.argument(w)));
-            }
-            if (leading != null) {
-                step = leadingMode(leading, step, w);
-                leading = null;
             }
             if (step instanceof Step.Address a && !a.v6() && a.mode() == Step.Mode.PRIMARY) {
                 if (primary != null) {
@@ -62,17 +71,15 @@ public final class Steps {
         return out;
     }
 
-    /** `alias ADDR` is `ADDR alias`, `-alias ADDR` is `ADDR -alias`, as BSD ifconfig reads them. */
-    private static Step leadingMode(String leading, Step step, String w) throws CommandException {
-        if (!(step instanceof Step.Address a)) {
-            throw new CommandException(leading + ": needs an address after it, not " + w);
+    /** `alias` or `-alias` before an address (`word`), and the word that followed it. */
+    private record Leading(String word, String next) {
+        Step.Mode mode() {
+            return word.equals(Keyword.ALIAS.word()) ? Step.Mode.ALIAS : Step.Mode.REMOVE;
         }
-        Step.Mode wanted = leading.equals(Keyword.ALIAS.word()) ? Step.Mode.ALIAS : Step.Mode.REMOVE;
-        boolean said = a.v6() ? a.mode() == Step.Mode.REMOVE : a.mode() != Step.Mode.PRIMARY; // its own word after it
-        if (said && a.mode() != wanted) {
-            throw new CommandException(leading + " " + a.word() + ": both alias and -alias");
+
+        CommandException notAnAddress() {
+            return new CommandException(word + ": needs an address after it, not " + next);
         }
-        return new Step.Address(a.word(), a.address(), a.prefix(), a.broadcast(), wanted);
     }
 
     /** A keyword's value, checked by its {@link Arg}. */
@@ -133,7 +140,8 @@ public final class Steps {
      * ADDR[/len] [MASK | netmask MASK | prefixlen N] [BROADCAST | broadcast B] [alias | -alias]. The
      * positional broadcast is the hostname.if(5) form `inet ADDR MASK BROADCAST`.
      */
-    private static Step.Address address(Cursor in, String word, boolean v6) throws CommandException {
+    private static Step.Address address(Cursor in, String word, boolean v6, Leading before, boolean leadingForm)
+            throws CommandException {
         String literal = word;
         Integer prefix = null;
         int slash = word.indexOf('/');
@@ -182,15 +190,16 @@ public final class Steps {
             }
             broadcast = broadcast(word, a, prefix, b);
         }
-        Step.Mode mode = Step.Mode.PRIMARY;
-        if (in.more() && in.peek().equals(Keyword.ALIAS.word())) {
-            in.next();
-            mode = Step.Mode.ALIAS;
-        } else if (in.more() && in.peek().equals(Keyword.NOALIAS.word())) {
-            in.next();
-            mode = Step.Mode.REMOVE;
-        } else if (v6) {
-            mode = Step.Mode.ALIAS; // IPv6 addresses are always added, as on the BSDs
+        Step.Mode mode = before != null ? before.mode()
+                : v6 ? Step.Mode.ALIAS // IPv6 addresses are always added, as on the BSDs
+                : Step.Mode.PRIMARY;
+        boolean after = in.more() && (in.peek().equals(Keyword.ALIAS.word()) || in.peek().equals(Keyword.NOALIAS.word()));
+        if (after && (!leadingForm || in.remaining() == 1)) { // in the leading form a word between addresses is the next one's
+            Step.Mode own = in.next().equals(Keyword.ALIAS.word()) ? Step.Mode.ALIAS : Step.Mode.REMOVE;
+            if (before != null && own != before.mode()) {
+                throw new CommandException(before.word() + " " + word + ": both alias and -alias");
+            }
+            mode = own;
         }
         return new Step.Address(word, a, prefix, broadcast, mode);
     }
@@ -264,6 +273,10 @@ public final class Steps {
 
         String peek() {
             return words.get(i);
+        }
+
+        int remaining() {
+            return words.size() - i;
         }
 
         String argument(String keyword) throws CommandException {

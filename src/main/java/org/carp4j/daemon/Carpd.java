@@ -78,6 +78,7 @@ public final class Carpd implements Callable<Integer> {
 
     public static void main(String[] args) {
         Carpd carpd = new Carpd();
+        System.setErr(carpd.log.stream()); // every other write to standard error goes through the writer too
         int code = new CommandLine(carpd).execute(args);
         carpd.log.flush(2000);
         System.exit(code);
@@ -199,11 +200,11 @@ public final class Carpd implements Callable<Integer> {
      * instead of a half-alive daemon holding the VIP.
      */
     private static void uncaught(Thread t, Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            Runtime.getRuntime().halt(EX_SOFTWARE); // first: nothing may delay the end (the guard cleans up)
+        }
         System.err.println("time=" + java.time.Instant.now() + " level=error event=internal msg="
                 + Log.quote(t.getName() + ": " + e));
-        if (e instanceof OutOfMemoryError) {
-            Runtime.getRuntime().halt(EX_SOFTWARE);
-        }
     }
 
     /**

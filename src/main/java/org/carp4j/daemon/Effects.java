@@ -180,7 +180,9 @@ final class Effects {
         }
         List<VipAddress> missing = new ArrayList<>(held.getOrDefault(name, Set.of()));
         missing.removeAll(onHost);
-        if (!missing.isEmpty()) {
+        if (missing.isEmpty()) {
+            notUp.remove(name); // e.g. the add's answer was lost but the kernel did it: announce again
+        } else {
             log.line("warning", name, 0, "host", name + ": " + missing.stream().map(VipAddress::toString)
                     .reduce((x, y) -> x + " " + y).orElseThrow() + " vanished from the host; re-adding", "");
             take(name, missing, announcements(name, missing));

@@ -31,6 +31,12 @@ final class EventLoop {
      * in front of it. Bounded, so a backlog cannot hold timers back.
      */
     static final int EARLIER_FIRST = 64;
+    /**
+     * And at most this long: what runs ahead may be a control request, not a frame, and a master's
+     * due advert must not wait behind a burst of displays (at advbase 0 the peer's master-down is
+     * three adverts away).
+     */
+    static final long RUN_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     /** A queued task (a captured frame, a host result, a request) and when it was queued. */
     private record Stamped(Runnable task, long at) implements Runnable {
@@ -191,13 +197,17 @@ final class EventLoop {
 
     private void loop() {
         int earlier = 0;
+        long aheadSince = 0;
         while (!stopped) {
             try {
                 long now = clock.getAsLong();
                 long due = timers.nextDeadline();
                 if (due <= now) {
-                    if (earlier < EARLIER_FIRST && tasks.peekFirst() instanceof Stamped s && s.at() <= due) {
-                        earlier++;
+                    if (earlier < EARLIER_FIRST && (earlier == 0 || now - aheadSince < RUN_AHEAD_NANOS)
+                            && tasks.peekFirst() instanceof Stamped s && s.at() <= due) {
+                        if (earlier++ == 0) {
+                            aheadSince = now;
+                        }
                         Runnable r = tasks.pollFirst(); // only this thread takes, so r is s or a stop put first
                         if (r != null) {
                             r.run();

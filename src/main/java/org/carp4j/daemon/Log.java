@@ -64,10 +64,35 @@ public final class Log {
             b.append(" vhid=").append(vhid);
         }
         b.append(" event=").append(event).append(extra).append(" msg=").append(quote(msg));
+        enqueue(b.toString());
+    }
+
+    /**
+     * Standard error for everything else in carpd (a capture thread's last words, the JVM's own
+     * library messages): line by line into the same queue, so nothing in carpd waits for the pipe.
+     */
+    public PrintStream stream() {
+        java.io.OutputStream lines = new java.io.OutputStream() {
+            private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+            @Override
+            public synchronized void write(int b) {
+                if (b == '\n') {
+                    enqueue(line.toString(java.nio.charset.StandardCharsets.UTF_8));
+                    line.reset();
+                } else if (line.size() < 64 * 1024) {
+                    line.write(b);
+                }
+            }
+        };
+        return new PrintStream(lines, true, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private void enqueue(String text) {
         if (pending == null) {
-            out.println(b);
+            out.println(text);
             out.flush();
-        } else if (pending.offer(b.toString())) {
+        } else if (pending.offer(text)) {
             queued.incrementAndGet();
         } else {
             dropped.incrementAndGet();
@@ -77,15 +102,17 @@ public final class Log {
     private void write() {
         try {
             while (true) {
-                String next = pending.take();
+                String next = pending.poll(1, java.util.concurrent.TimeUnit.SECONDS); // a burst of drops is told even if all goes quiet
                 long lost = dropped.getAndSet(0);
                 if (lost > 0) {
                     out.println("time=" + Instant.now() + " level=warning event=log msg="
                             + quote(lost + " log lines dropped: standard error was not being read"));
                 }
-                out.println(next);
+                if (next != null) {
+                    out.println(next);
+                    written.incrementAndGet();
+                }
                 out.flush();
-                written.incrementAndGet();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -203,9 +203,10 @@ public final class IpCommandHost implements HostNetwork {
             sysctl("net/ipv6/conf/" + name + "/addr_gen_mode", "1");
             sysctl("net/ipv6/conf/" + name + "/accept_dad", "0");
             sysctl("net/ipv6/conf/" + name + "/accept_ra", "0");
-        } else {
-            sysctl("net/ipv6/conf/" + name + "/disable_ipv6", "1");
         }
+        // IPv6 comes on only with the first IPv6 take (SilentRelease): a BACKUP's carp interface
+        // must not answer an MLD querier for the all-routers group from the virtual MAC
+        sysctl("net/ipv6/conf/" + name + "/disable_ipv6", "1");
         run(IP, "link", "set", name, "up");
     }
 
@@ -250,6 +251,7 @@ public final class IpCommandHost implements HostNetwork {
             if (foreignInterface(name)) {
                 throw new ForeignInterfaceException(name);
             }
+            SilentRelease.beforeTake(name, addresses);
             addByFork(name, addresses, own);
             return;
         }
@@ -285,6 +287,7 @@ public final class IpCommandHost implements HostNetwork {
             try {
                 Integer known = indexes.get(g.name());
                 int index = known != null ? known : ourIndex(g.name());
+                SilentRelease.beforeTake(g.name(), g.addresses());
                 byIndex.put(index, g);
                 cached.put(index, known != null);
                 for (VipAddress a : g.addresses()) {

@@ -86,6 +86,10 @@ class PapercutsTest {
         assertEquals("10.0.0.5: not a netmask; a second address needs alias", refused("vhid 1 10.0.0.1 10.0.0.5"));
     }
 
+    private static List<Step.Mode> modes(String line) throws CommandException {
+        return Steps.parse(List.of(line.split(" "))).stream().map(st -> ((Step.Address) st).mode()).toList();
+    }
+
     /** BSD ifconfig reads `alias ADDR` as `ADDR alias` (FreeBSD's handbook and OpenBSD's both write it so). */
     @Test
     void aliasAndMinusAliasMayComeBeforeTheAddress() throws Exception {
@@ -97,6 +101,11 @@ class PapercutsTest {
         // right after an address, alias is that address's (the existing form), not the next one's
         assertEquals(Step.Mode.ALIAS, ((Step.Address) Steps.parse(List.of("10.0.0.1/24", "alias", "10.0.0.5/24")).get(0)).mode());
         assertEquals("alias 10.0.0.5/24: both alias and -alias", refused("vhid 1 alias 10.0.0.5/24 -alias"));
+        assertEquals("-alias 2001:db8::5: both alias and -alias", refused("vhid 1 -alias inet6 2001:db8::5 alias"));
+        // once the word comes first, a word between two addresses is the second one's: never a new primary
+        assertEquals(List.of(Step.Mode.ALIAS, Step.Mode.ALIAS), modes("alias 10.0.0.5/24 alias 10.0.0.6/24"));
+        assertEquals(List.of(Step.Mode.REMOVE, Step.Mode.REMOVE), modes("-alias 10.0.0.5 -alias 10.0.0.6"));
+        assertEquals(List.of(Step.Mode.ALIAS, Step.Mode.REMOVE), modes("alias 10.0.0.5 -alias 10.0.0.6"));
         assertEquals("alias: needs an address after it, not vhid", refused("alias vhid 1"));
         assertEquals("alias: needs an address before or after it", refused("vhid 1 alias"));
     }

@@ -177,6 +177,53 @@ class EventLoopTest {
         }
     }
 
+    /** What runs ahead of a due timer may be a burst of control requests: it gets about 2 ms, not 64 tasks. */
+    @Test
+    void aBurstOfSlowRequestsQueuedBeforeADueTimerDelaysItOnlyBriefly() throws Exception {
+        java.util.List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        AtomicLong due = new AtomicLong(deadline);
+        EventLoop loop = new EventLoop(System::nanoTime, new EventLoop.Timers() {
+            @Override
+            public long nextDeadline() {
+                return due.get();
+            }
+
+            @Override
+            public void fire(long now) {
+                order.add("advert");
+                due.set(Long.MAX_VALUE);
+            }
+        }, log);
+        CountDownLatch busy = new CountDownLatch(1);
+        loop.start();
+        try {
+            loop.post(() -> {
+                try {
+                    busy.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            for (int i = 0; i < 20; i++) {
+                loop.post(() -> {
+                    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+                    while (System.nanoTime() < end) {
+                        Thread.onSpinWait(); // a display that takes a millisecond
+                    }
+                    order.add("display");
+                });
+            }
+            DaemonHarness.await("past the deadline", () -> System.nanoTime() > deadline);
+            busy.countDown();
+            DaemonHarness.await("all of them", () -> order.size() == 21);
+            int advert = order.indexOf("advert");
+            assertTrue(advert >= 1 && advert <= 4, "the advert waited for " + advert + " displays: " + order);
+        } finally {
+            loop.stop();
+        }
+    }
+
     @Test
     void theStopRunsAheadOfEverythingQueued() throws Exception {
         EventLoop loop = new EventLoop(System::nanoTime, new Ticker(), log, 8);

@@ -64,6 +64,22 @@ class LogTest {
         assertTrue(lines.size() < 40, "at most the queue's 16 lines and the one in hand were kept: " + lines.size());
     }
 
+    /** carpd's standard error goes through the same writer: a capture thread's last words never block it. */
+    @Test
+    void writesToTheStreamAreQueuedLineByLineAndNeverBlock() throws Exception {
+        StalledPipe pipe = new StalledPipe();
+        Log log = Log.background(new PrintStream(pipe, false, StandardCharsets.UTF_8), 16);
+        PrintStream err = log.stream();
+        for (int i = 0; i < 1000; i++) {
+            err.println("em0: capture: java.lang.IllegalStateException " + i);
+        }
+        pipe.reader.countDown();
+        log.flush(10_000);
+        String text = pipe.text();
+        assertTrue(text.contains("em0: capture: java.lang.IllegalStateException 0\n"), text);
+        assertTrue(text.contains("log lines dropped"), text);
+    }
+
     @Test
     void linesKeepTheirOrder() {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
