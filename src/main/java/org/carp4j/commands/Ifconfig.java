@@ -215,11 +215,14 @@ public final class Ifconfig {
                     break;
                 }
             }
-            list.removeIf(v -> v.address().equals(a));
-            if (primary >= 0 && primary < list.size() && list.get(primary).isIPv4()) {
-                list.set(primary, vip);
-            } else {
+            if (primary < 0) {
+                list.removeIf(v -> v.address().equals(a));
                 list.add(0, vip);
+            } else {
+                // replaced in place, then listed once: re-giving the primary (a new mask) keeps the aliases
+                list.set(primary, vip);
+                VipAddress kept = list.get(primary);
+                list.removeIf(v -> v != kept && v.address().equals(a));
             }
         }
         return c.withAddresses(list);

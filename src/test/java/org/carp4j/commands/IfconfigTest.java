@@ -77,6 +77,20 @@ class IfconfigTest {
     }
 
     @Test
+    void givingThePrimaryAddressAgainChangesOnlyItAndKeepsTheAliases() throws Exception {
+        // found by HardeningIT: re-giving the primary (to change its mask) replaced the first alias
+        // instead, so the alias was silently lost
+        StateDocument d = ifconfig.parse(created, "carp0", List.of("vhid", "1", "10.0.0.1/24")).next();
+        d = ifconfig.parse(d, "carp0", List.of("10.0.0.5/24", "alias")).next();
+        d = ifconfig.parse(d, "carp0", List.of("10.0.0.1/25")).next();
+        assertEquals(List.of(VipAddress.parse("10.0.0.1/25"), VipAddress.parse("10.0.0.5/24")),
+                d.find("carp0").orElseThrow().addresses());
+        // an alias given without alias becomes the primary, replacing it, and is not listed twice
+        d = ifconfig.parse(d, "carp0", List.of("10.0.0.5/24")).next();
+        assertEquals(List.of(VipAddress.parse("10.0.0.5/24")), d.find("carp0").orElseThrow().addresses());
+    }
+
+    @Test
     void carpdevOmittedIsChosenBySubnet() throws Exception {
         assertEquals("em0", apply("vhid 1 10.0.0.1/24").carpdev());
         assertEquals("em1", apply("vhid 2 192.0.2.100 255.255.255.0").carpdev());
