@@ -22,8 +22,9 @@ import org.carp4j.control.Protocol;
  * <ul>
  * <li>{@code abuse STATE_DIR SECONDS}: garbage, huge lines, slow and unauthenticated clients, many
  *   at once, while an honest client keeps working; the saved file must not change.</li>
- * <li>{@code stream STATE_DIR START}: applies a deterministic stream of changes, printing
- *   "ACK i" after each acknowledged one, until killed (the kill -9 torture).</li>
+ * <li>{@code stream STATE_DIR}: for each start index on standard input, applies a deterministic
+ *   stream of changes from there, printing "ACK i" after each acknowledged one, until one fails
+ *   ("FAIL i exit n: message"; the kill -9 torture).</li>
  * <li>{@code replay IFACE PCAP}: sends every frame of a capture again, as captured.</li>
  * </ul>
  * Prints one summary line; exits non-zero with a reason on the first violation.
@@ -33,7 +34,7 @@ public final class Hostile {
         Path dir = Path.of(args[1]);
         switch (args[0]) {
             case "abuse" -> abuse(dir, Integer.parseInt(args[2]));
-            case "stream" -> stream(dir, Integer.parseInt(args[2]));
+            case "stream" -> stream(dir);
             case "replay" -> replay(args[1], Path.of(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -161,18 +162,25 @@ public final class Hostile {
         };
     }
 
-    static void stream(Path dir, int start) throws Exception {
-        ControlClient client = new ControlClient(dir);
-        for (int i = start; ; i++) {
-            Protocol.Response r = client.call("carpconfig", change(i));
-            if (r.exit() != 0) {
-                // the exit code tells a refusal (a bug: every change of the stream is valid) from carpd gone
-                System.out.println("FAIL " + i + " exit " + r.exit() + ": " + r.err());
+    /**
+     * Applies changes from each start index read on standard input until one fails (carpd was
+     * killed), then waits for the next start: one JVM for the whole torture.
+     */
+    static void stream(Path dir) throws Exception {
+        java.io.BufferedReader starts = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line = starts.readLine(); line != null; line = starts.readLine()) {
+            ControlClient client = new ControlClient(dir);
+            for (int i = Integer.parseInt(line.trim()); ; i++) {
+                Protocol.Response r = client.call("carpconfig", change(i));
+                if (r.exit() != 0) {
+                    // the exit code tells a refusal (a bug: every change of the stream is valid) from carpd gone
+                    System.out.println("FAIL " + i + " exit " + r.exit() + ": " + r.err());
+                    System.out.flush();
+                    break;
+                }
+                System.out.println("ACK " + i);
                 System.out.flush();
-                return;
             }
-            System.out.println("ACK " + i);
-            System.out.flush();
         }
     }
 }

@@ -17,7 +17,6 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.carp4j.commands.Ifconfig;
 import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
 import org.carp4j.control.ExitCode;
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * carpd under hostile input and crashes, on a real host: random command lines, abusive control
  * clients, and kill -9 at random moments while changes stream in. Sizes come from the environment
- * (CARP4J_WORDS, CARP4J_ABUSE_SECONDS, CARP4J_KILLS) so a longer run by hand is the same test.
+ * (CARP4J_WORDS, CARP4J_SEED, CARP4J_ABUSE_SECONDS, CARP4J_KILLS) so a longer run by hand is the same test.
  */
 class HardeningIT extends LabTest {
 
@@ -59,7 +58,7 @@ class HardeningIT extends LabTest {
         h.startCarpd();
         Path file = h.stateDir.resolve(StateFile.NAME);
         CarpModel model = new CarpModel();
-        CommandVectors vectors = new CommandVectors(112);
+        CommandVectors vectors = new CommandVectors(env("CARP4J_SEED", 112));
         Tally tally = new Tally();
         try (CommandSession commands = new CommandSession(h)) {
             DisplayOracle displays = new DisplayOracle(commands);
@@ -159,81 +158,106 @@ class HardeningIT extends LabTest {
         return System.currentTimeMillis() / 1000.0;
     }
 
-    /** Replays the torture stream's changes 0..n-1 on an empty document, as the daemon applies them. */
-    private static StateDocument model(int n) throws Exception {
-        StateDocument d = StateDocument.EMPTY;
-        Ifconfig ifconfig = new Ifconfig(List.of());
-        d = ifconfig.parse(d, "carp0", List.of("create")).next();
-        for (int i = 0; i < n; i++) {
-            List<String> w = Hostile.change(i);
-            d = ifconfig.parse(d, w.get(0), w.subList(1, w.size())).next();
+    /** What the torture stream's changes 0..n-1 leave (see Hostile.change): the carp interfaces and carp0's advskew. */
+    record Streamed(java.util.Set<String> names, int advskew) {
+        static Streamed after(int n) {
+            java.util.Set<String> names = new java.util.TreeSet<>(List.of("carp0"));
+            int advskew = 0;
+            for (int i = 0; i < n; i++) {
+                String carpN = "carp" + (1 + (i / 3) % 500);
+                switch (i % 3) {
+                    case 0 -> names.add(carpN);
+                    case 1 -> advskew = i % 250;
+                    default -> names.remove(carpN);
+                }
+            }
+            return new Streamed(names, advskew);
         }
-        return d;
+
+        static Streamed saved(StateDocument d) {
+            return new Streamed(new java.util.TreeSet<>(d.interfaces().stream().map(c -> c.name()).toList()),
+                    d.find("carp0").orElseThrow().advskew());
+        }
     }
 
     @Test
     void killMinus9AtRandomMomentsLosesNothingAcknowledged() throws Exception {
-        int kills = env("CARP4J_KILLS", 60);
+        int kills = env("CARP4J_KILLS", 80);
         lab = Lab.create(1, false);
         var h = lab.h(1);
         Random random = new Random(9);
         h.startCarpd();
         assertEquals(0, h.carpconfig("carp0", "create").exit());
         Path file = h.stateDir.resolve(StateFile.NAME);
-        int acked = 0; // changes 0..acked-1 are acknowledged
-        int inFlightAllowed = 0;
-        for (int k = 0; k < kills; k++) {
-            Process stream = new ProcessBuilder("ip", "netns", "exec", h.ns, "java", "-cp", System.getProperty("java.class.path"),
-                    Hostile.class.getName(), "stream", h.stateDir.toString(), Integer.toString(acked)).start();
-            int start = acked;
-            int[] last = {start - 1};
-            AtomicBoolean killed = new AtomicBoolean();
-            List<String> failures = new CopyOnWriteArrayList<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(stream.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String l = r.readLine(); l != null; l = r.readLine()) {
+        // one client streams changes for the whole torture, from the start index it is sent after each restart
+        Process stream = new ProcessBuilder("ip", "netns", "exec", h.ns, "java", "-cp", System.getProperty("java.class.path"),
+                Hostile.class.getName(), "stream", h.stateDir.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        int[] last = {-1};
+        int[] rounds = {0};
+        AtomicBoolean killed = new AtomicBoolean();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(stream.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l = r.readLine(); l != null; l = r.readLine()) {
+                    synchronized (last) {
                         if (l.startsWith("ACK ")) {
-                            synchronized (last) {
-                                last[0] = Integer.parseInt(l.substring(4));
-                            }
-                        } else if (l.startsWith("FAIL ") && !(killed.get() && l.contains(" exit " + ExitCode.UNAVAILABLE + ":"))) {
+                            last[0] = Integer.parseInt(l.substring(4));
+                        } else if (l.startsWith("FAIL ")) {
                             // every change of the stream is valid: only losing carpd to our kill may stop one
-                            failures.add(l);
+                            if (!(killed.get() && l.contains(" exit " + ExitCode.UNAVAILABLE + ":"))) {
+                                failures.add(l);
+                            }
+                            rounds[0]++;
                         }
                     }
-                } catch (Exception e) {
-                    // the stream ends with the daemon
                 }
-            });
-            reader.start();
-            // the kill lands while changes flow: after the stream's first acknowledgement, at a random moment
-            assertTrue(Lab.await(Duration.ofSeconds(30), () -> {
+            } catch (Exception e) {
+                // the stream ends with the test
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        int acked = 0; // changes 0..acked-1 are acknowledged
+        int inFlightAllowed = 0;
+        try (var starts = new java.io.PrintStream(stream.getOutputStream(), true, StandardCharsets.UTF_8)) {
+            for (int k = 0; k < kills; k++) {
+                int start = acked;
+                int round = k + 1;
+                killed.set(false);
+                starts.println(start);
+                // the kill lands while changes flow: after this round's first acknowledgement, at a random moment
+                assertTrue(Lab.await(Duration.ofSeconds(30), () -> {
+                    synchronized (last) {
+                        return last[0] >= start || rounds[0] >= round;
+                    }
+                }), "the change stream never got going after kill " + (k - 1));
+                Thread.sleep(random.nextInt(500));
+                killed.set(true);
+                h.signal("KILL");
+                assertTrue(h.carpd().waitFor(10, TimeUnit.SECONDS), "carpd survived kill -9");
+                assertTrue(Lab.await(Duration.ofSeconds(30), () -> {
+                    synchronized (last) {
+                        return rounds[0] >= round;
+                    }
+                }), "the change stream did not notice kill " + k);
+                assertEquals(List.of(), failures, "a change of the stream failed (round " + round + ")");
                 synchronized (last) {
-                    return last[0] >= start || !failures.isEmpty();
+                    acked = last[0] + 1;
                 }
-            }), "the change stream never got going after kill " + (k - 1));
-            Thread.sleep(random.nextInt(500));
-            killed.set(true);
-            h.signal("KILL");
-            h.carpd().waitFor(10, TimeUnit.SECONDS);
-            stream.waitFor(10, TimeUnit.SECONDS);
+                // The file always parses, and holds exactly the acknowledged changes, or those plus
+                // the one that was being saved when the daemon died (it may have reached the disk).
+                Streamed saved = Streamed.saved(StateFile.parse(file, Files.readAllBytes(file)));
+                if (saved.equals(Streamed.after(acked + 1)) && !saved.equals(Streamed.after(acked))) {
+                    acked++;
+                    inFlightAllowed++;
+                } else {
+                    assertEquals(Streamed.after(acked), saved, "after kill " + k + ": acknowledged " + acked + " changes");
+                }
+                h.startCarpd();
+                assertTrue(h.carpd().isAlive(), h.log());
+            }
+        } finally {
             stream.destroyForcibly();
-            reader.join(5000);
-            assertEquals(List.of(), failures, "before kill " + k + " a change of the stream failed");
-            synchronized (last) {
-                acked = last[0] + 1;
-            }
-            // The file always parses, and holds exactly the acknowledged changes, or those plus
-            // the one that was being saved when the daemon died (it may have reached the disk).
-            StateDocument saved = StateFile.parse(file, Files.readAllBytes(file));
-            if (saved.equals(model(acked + 1))) {
-                acked++;
-                inFlightAllowed++;
-            } else {
-                assertEquals(model(acked), saved, "after kill " + k + ": acknowledged " + acked + " changes");
-            }
-            h.startCarpd();
-            assertTrue(h.carpd().isAlive(), h.log());
         }
         System.out.printf("kill -9 torture: %d kills, %d acknowledged changes, none lost (%d in-flight ones had reached the disk)%n",
                 kills, acked, inFlightAllowed);
