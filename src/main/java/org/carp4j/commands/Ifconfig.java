@@ -109,7 +109,7 @@ public final class Ifconfig {
         }
         List<String> warnings = new ArrayList<>();
         c = carpdevPrefix(c, unmasked, warnings);
-        checkAddresses(c, added);
+        checkAddresses(doc, c, added);
         StateDocument next = doc.with(c);
         List<String> problems = Limits.problems(next);
         if (!problems.isEmpty()) {
@@ -152,7 +152,7 @@ public final class Ifconfig {
      * Refuses new addresses that can only break the host or the LAN: the host's own, a network or
      * broadcast address. Only this command's addresses: the host is read only for such commands.
      */
-    private void checkAddresses(VhostConfig c, List<InetAddress> added) throws CommandException {
+    private void checkAddresses(StateDocument doc, VhostConfig c, List<InetAddress> added) throws CommandException {
         for (VipAddress v : c.addresses()) {
             if (!added.contains(v.address())) {
                 continue;
@@ -171,6 +171,9 @@ public final class Ifconfig {
                 }
             }
             for (HostInterface h : host()) {
+                if (doc.find(h.name()).isPresent()) {
+                    continue; // carpd's own carp interface: a master holds its virtual addresses there
+                }
                 if (h.addresses().stream().anyMatch(a -> a.address().equals(v.address()))) {
                     throw new CommandException(text + ": an address of " + h.name() + " on this host, not a virtual one");
                 }
@@ -182,6 +185,9 @@ public final class Ifconfig {
     private String carpdevBySubnet(VhostConfig c) throws CommandException {
         for (VipAddress vip : c.addresses()) {
             for (HostInterface h : host()) {
+                if (h.name().matches("carp[0-9]+")) {
+                    continue; // a master's carp interface holds the subnet of its VIP, but cannot carry carp
+                }
                 if (h.addresses().stream().anyMatch(a -> a.isIPv4() == vip.isIPv4() && a.contains(vip.address()))) {
                     return h.name();
                 }

@@ -91,6 +91,32 @@ class IfconfigTest {
     }
 
     @Test
+    void aMasterMayChangeTheMaskOfTheAddressItHolds() throws Exception {
+        // found by HardeningIT: on a master, carpd's own carp0 holds the VIP, and the check for the host's
+        // own addresses refused "10.0.0.100: an address of carp0 on this host", which a backup accepted
+        Ifconfig master = new Ifconfig(List.of(
+                new HostInterface("em0", List.of(VipAddress.parse("10.0.0.2/24"))),
+                new HostInterface("carp0", List.of(VipAddress.parse("10.0.0.100/24")))));
+        StateDocument d = master.parse(created, "carp0", List.of("vhid", "1", "carpdev", "em0", "10.0.0.100/24")).next();
+        d = master.parse(d, "carp0", List.of("10.0.0.100/25")).next();
+        assertEquals(List.of(VipAddress.parse("10.0.0.100/25")), d.find("carp0").orElseThrow().addresses());
+        assertTrue(error(d, "carp0", "10.0.0.2/24 alias").contains("an address of em0"));
+    }
+
+    @Test
+    void theCarpdevBySubnetIsNeverACarpInterface() throws Exception {
+        // a master's carp0 holds 10.9.9.9/24, a subnet no physical interface has: carp1 10.9.9.10 without a
+        // carpdev would otherwise get carp0 as its carpdev (carp on carp)
+        Ifconfig master = new Ifconfig(List.of(
+                new HostInterface("em0", List.of(VipAddress.parse("10.0.0.2/24"))),
+                new HostInterface("carp0", List.of(VipAddress.parse("10.9.9.9/24")))));
+        StateDocument d = StateDocument.EMPTY.with(VhostConfig.created("carp1"));
+        String e = assertThrows(CommandException.class,
+                () -> master.parse(d, "carp1", List.of("vhid", "2", "10.9.9.10/24"))).getMessage();
+        assertTrue(e.startsWith("carpdev: none given"), e);
+    }
+
+    @Test
     void carpdevOmittedIsChosenBySubnet() throws Exception {
         assertEquals("em0", apply("vhid 1 10.0.0.1/24").carpdev());
         assertEquals("em1", apply("vhid 2 192.0.2.100 255.255.255.0").carpdev());
