@@ -111,6 +111,13 @@ final class CarpModel {
         return m;
     }
 
+    /** Everything carpd saves, passphrases included: a change of it must reach carpd.json. */
+    String saved() {
+        StringBuilder b = new StringBuilder();
+        ifaces.values().forEach(c -> b.append(c).append(" pass=").append(c.pass).append('\n'));
+        return b.append(sysctls).append(" demote=").append(demote).toString();
+    }
+
     static InetAddress addr(String literal) {
         try {
             return InetAddress.getByName(literal); // numeric literals only: no lookup

@@ -111,19 +111,21 @@ final class CommandVectors {
     }
 
     private Vector keyword(CarpModel m, Keyword k) {
-        String ifname = existingOr(m, 0.85);
-        boolean valid = r.nextInt(100) < 60;
+        String ifname = existingOr(m, 0.9);
+        boolean valid = r.nextInt(100) < 70;
         List<Clause> clauses = new ArrayList<>();
         Iface current = m.ifaces.get(ifname);
         if (k == Keyword.CREATE) {
             clauses.add(clause(k, valid, current, ifname, true));
             if (r.nextBoolean()) {
-                clauses.addAll(extras(current, ifname, 1 + r.nextInt(3)));
+                clauses.addAll(extras(current, ifname, 1 + r.nextInt(3), false));
             }
         } else if (k == Keyword.DESTROY || k == Keyword.STATE) {
             clauses.add(clause(k, valid, current, ifname, true)); // alone: destroy skips the checks, state is not saved
         } else {
-            List<Clause> extra = r.nextInt(10) < 4 ? extras(current, ifname, 1 + r.nextInt(2)) : List.of();
+            // an invalid address clause goes with no other address: "alias" alone would then modify that one
+            boolean noAddresses = !valid && k.role() != Keyword.Role.SETTING;
+            List<Clause> extra = r.nextInt(10) < 4 ? extras(current, ifname, 1 + r.nextInt(2), noAddresses) : List.of();
             boolean atStart = extra.isEmpty() || r.nextBoolean();
             // only the first words may be a bare address: after another address it would read as its mask
             Clause subject = clause(k, valid, current, ifname, atStart);
@@ -134,10 +136,12 @@ final class CommandVectors {
     }
 
     /** Valid settings to go with a subject (the handbook's "create vhid 1 pass ... carpdev em0 addr"). */
-    private List<Clause> extras(Iface current, String ifname, int n) {
-        List<Keyword> settings = List.of(Keyword.VHID, Keyword.ADVBASE, Keyword.ADVSKEW, Keyword.PASS, Keyword.NOPASS,
-                Keyword.CARPDEV, Keyword.CARPPEER, Keyword.NOCARPPEER, Keyword.UP, Keyword.DOWN, Keyword.INET,
-                Keyword.INET6, Keyword.ALIAS);
+    private List<Clause> extras(Iface current, String ifname, int n, boolean noAddresses) {
+        List<Keyword> settings = new ArrayList<>(List.of(Keyword.VHID, Keyword.ADVBASE, Keyword.ADVSKEW, Keyword.PASS,
+                Keyword.NOPASS, Keyword.CARPDEV, Keyword.CARPPEER, Keyword.NOCARPPEER, Keyword.UP, Keyword.DOWN));
+        if (!noAddresses) {
+            settings.addAll(List.of(Keyword.INET, Keyword.INET6, Keyword.ALIAS));
+        }
         List<Clause> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             out.add(clause(settings.get(r.nextInt(settings.size())), true, current, ifname, false));

@@ -2,6 +2,7 @@ package org.carp4j.lab;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -64,8 +66,9 @@ class HardeningIT extends LabTest {
             DisplayOracle displays = new DisplayOracle(commands);
             for (int i = 0; i < n; i++) {
                 Vector v = vectors.next(model);
-                // some through the real programs (a JVM each): their own --help, -V and exit codes
-                boolean program = i % 100 == 0 || v.shows() == Shows.HELP || v.shows() == Shows.VERSION;
+                // some through the real programs (a JVM each): their own --help, -V, `pass -` and exit codes
+                boolean program = i % 100 == 0 || v.shows() == Shows.HELP || v.shows() == Shows.VERSION
+                        || v.outcome() == CommandVectors.Outcome.REFUSED_BY_CLIENT && i % 2 == 0;
                 byte[] before = bytesOrNull(file);
                 Lab.Result r = program ? commands.runProgram(v.tool(), v.words(), v.stdin())
                         : commands.run(v.tool(), v.words(), v.stdin());
@@ -91,6 +94,9 @@ class HardeningIT extends LabTest {
                         }
                         CarpModel previous = model;
                         model = v.after();
+                        if (!model.saved().equals(previous.saved())) {
+                            assertFalse(Arrays.equals(before, after), "applied, but carpd.json did not change: " + at);
+                        }
                         assertNull(displays.applied(v, r, previous, model), at + "\n  model " + model.ifaces.values());
                     }
                 }
