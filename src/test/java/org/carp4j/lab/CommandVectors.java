@@ -67,8 +67,10 @@ final class CommandVectors {
     Vector next(CarpModel m) {
         List<String> subjects = subjects();
         String subject = subjects.get(r.nextInt(subjects.size()));
-        while ((subject.equals("--help") || subject.equals("--version")) && r.nextInt(4) > 0) {
-            subject = subjects.get(r.nextInt(subjects.size())); // a JVM start each: a quarter of their share
+        while ((subject.equals("--help") || subject.equals("--version")) && r.nextInt(4) > 0
+                || subject.equals("destroy") && m.ifaces.size() < 3 && r.nextInt(3) > 0) {
+            // help and version: a JVM start each, a quarter of their share; destroy: keep interfaces to work on
+            subject = subjects.get(r.nextInt(subjects.size()));
         }
         if (subject.startsWith("sysctl ")) {
             return sysctl(m, subject);
@@ -112,6 +114,10 @@ final class CommandVectors {
 
     private Vector keyword(CarpModel m, Keyword k) {
         String ifname = existingOr(m, 0.9);
+        List<String> absent = NAMES.stream().filter(n -> !m.ifaces.containsKey(n)).toList();
+        if (k == Keyword.CREATE && !absent.isEmpty() && r.nextInt(4) > 0) {
+            ifname = absent.get(r.nextInt(absent.size()));
+        }
         boolean valid = r.nextInt(100) < 70;
         List<Clause> clauses = new ArrayList<>();
         Iface current = m.ifaces.get(ifname);

@@ -100,7 +100,7 @@ class HardeningIT extends LabTest {
                         assertNull(displays.applied(v, r, previous, model), at + "\n  model " + model.ifaces.values());
                     }
                 }
-                tally.count(v);
+                tally.count(v, r.err());
             }
         }
         System.out.print(tally);

@@ -14,12 +14,23 @@ final class Tally {
     private final Map<String, EnumMap<Outcome, Integer>> rows = new LinkedHashMap<>();
     private final EnumMap<Outcome, Integer> total = new EnumMap<>(Outcome.class);
     private int invalidValues;
+    /** Why lines built with valid values were refused (the state: no such interface, vhid taken, ...). */
+    private final Map<String, Integer> validButRefused = new java.util.TreeMap<>();
 
     Tally() {
         CommandVectors.subjects().forEach(s -> rows.put(s, new EnumMap<>(Outcome.class)));
     }
 
-    void count(Vector v) {
+    void count(Vector v, String err) {
+        count(v);
+        if (v.valueValid() && v.outcome() != Outcome.APPLIED && v.outcome() != Outcome.DISPLAY) {
+            String why = err.replaceAll("carp[0-9]+|[0-9]+(\\.[0-9]+)+(/[0-9]+)?|[0-9a-f]*:[0-9a-f:]+(/[0-9]+)?|\\b[0-9]+\\b", "#")
+                    .replaceFirst("^(carpconfig|carpsysctl): ", "");
+            validButRefused.merge(why.length() > 60 ? why.substring(0, 60) : why.strip(), 1, Integer::sum);
+        }
+    }
+
+    private void count(Vector v) {
         rows.get(v.subject()).merge(v.outcome(), 1, Integer::sum);
         total.merge(v.outcome(), 1, Integer::sum);
         if (!v.valueValid()) {
@@ -60,6 +71,9 @@ final class Tally {
                 total.getOrDefault(Outcome.REFUSED_BY_CLIENT, 0), total.getOrDefault(Outcome.REFUSED_BY_DAEMON, 0),
                 total.getOrDefault(Outcome.DISPLAY, 0)));
         b.append("vectors built with an invalid value: ").append(invalidValues).append('\n');
+        b.append("valid values refused because of the state (the model expected each):\n");
+        validButRefused.entrySet().stream().sorted((x, y) -> y.getValue() - x.getValue())
+                .forEach(e -> b.append(String.format("%6d  %s%n", e.getValue(), e.getKey())));
         return b.toString();
     }
 }
