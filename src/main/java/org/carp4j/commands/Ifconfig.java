@@ -75,6 +75,8 @@ public final class Ifconfig {
                 throw new CommandException(ifname + ": no such interface");
             }
             if (step instanceof Step.Address a) {
+                // the last word for an address decides: a mask given later is not overridden by the default
+                unmasked.removeIf(u -> u.address().equals(a.address()));
                 if (a.prefix() == null && !a.v6() && a.mode() != Step.Mode.REMOVE) {
                     unmasked.add(a);
                 }

@@ -117,6 +117,15 @@ class IfconfigTest {
     }
 
     @Test
+    void aMaskGivenLaterForTheSameAddressWins() throws Exception {
+        // found by HardeningIT: the carpdev's prefix (or the /32 warning) also overrode a mask given later in the line
+        assertEquals(List.of(VipAddress.parse("10.0.0.5/25")),
+                apply("vhid 1 carpdev em0 10.0.0.5 alias 10.0.0.5/25 alias").addresses());
+        assertEquals(List.of(VipAddress.parse("10.0.0.5/24")),
+                apply("vhid 1 carpdev em0 10.0.0.5/25 alias 10.0.0.5 alias").addresses());
+    }
+
+    @Test
     void carpdevOmittedIsChosenBySubnet() throws Exception {
         assertEquals("em0", apply("vhid 1 10.0.0.1/24").carpdev());
         assertEquals("em1", apply("vhid 2 192.0.2.100 255.255.255.0").carpdev());

@@ -320,6 +320,7 @@ final class CommandVectors {
                 primary(c, v);
             }
             x.added.add(ia);
+            x.unmasked.remove(ia); // the last mask given for an address decides
             if (p == null) {
                 x.unmasked.add(ia);
             }
