@@ -115,7 +115,7 @@ final class CommandVectors {
     private Vector keyword(CarpModel m, Keyword k) {
         String ifname = existingOr(m, 0.9);
         List<String> absent = NAMES.stream().filter(n -> !m.ifaces.containsKey(n)).toList();
-        if (k == Keyword.CREATE && !absent.isEmpty() && r.nextInt(4) > 0) {
+        if (!absent.isEmpty() && (k == Keyword.CREATE && r.nextInt(4) > 0 || k == Keyword.DESTROY && r.nextInt(5) == 0)) {
             ifname = absent.get(r.nextInt(absent.size()));
         }
         boolean valid = r.nextInt(100) < 70;
