@@ -97,6 +97,8 @@ public final class Ifconfig {
                             throw new CommandException("carpdev " + d + ": no such interface");
                         }
                         carpdevGiven = true;
+                    } else if (w.keyword() == Keyword.NOCARPDEV) {
+                        carpdevGiven = false; // by subnet again, also after a carpdev earlier in the line
                     }
                     c = w.keyword().apply(c, w.value());
                 }

@@ -126,6 +126,13 @@ class IfconfigTest {
     }
 
     @Test
+    void minusCarpdevAfterCarpdevInTheSameLineChoosesBySubnet() throws Exception {
+        // found by HardeningIT: the carpdev stayed unset with addresses, and every later command on the
+        // interface needed the host's interfaces, which carpd had not read for it (exit 74)
+        assertEquals("em0", apply("vhid 1 carpdev em1 10.0.0.1/24 -carpdev").carpdev());
+    }
+
+    @Test
     void carpdevOmittedIsChosenBySubnet() throws Exception {
         assertEquals("em0", apply("vhid 1 10.0.0.1/24").carpdev());
         assertEquals("em1", apply("vhid 2 192.0.2.100 255.255.255.0").carpdev());

@@ -177,7 +177,10 @@ final class CommandVectors {
             case NOPASS -> Clause.ok((c, x) -> c.pass = "", "-pass");
             case CARPDEV -> valid ? carpdev(pick("em0", "em1"))
                     : Clause.bad(Set.of("carpdev"), "carpdev", pick("em9", "carp3", "eth0", ""));
-            case NOCARPDEV -> Clause.ok((c, x) -> c.carpdev = null, "-carpdev");
+            case NOCARPDEV -> Clause.ok((c, x) -> {
+                c.carpdev = null; // "choose the carpdev by subnet again"
+                x.carpdevGiven = false;
+            }, "-carpdev");
             case CARPPEER -> valid ? carppeer(pick("172.16.0.2", "172.16.0.3", "192.0.2.7", "224.0.0.18", "172.16.0.100"))
                     : badValue("carppeer", pick("2001:db8::2", "239.1.1.1", "255.255.255.255", "127.0.0.1", "0.0.0.0", "x",
                             "300.1.1.1", "172.16.0"));
