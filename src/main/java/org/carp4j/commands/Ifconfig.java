@@ -75,6 +75,8 @@ public final class Ifconfig {
                 throw new CommandException(ifname + ": no such interface");
             }
             if (step instanceof Step.Address a) {
+                // the last word for an address decides: a mask given later is not overridden by the default
+                unmasked.removeIf(u -> u.address().equals(a.address()));
                 if (a.prefix() == null && !a.v6() && a.mode() != Step.Mode.REMOVE) {
                     unmasked.add(a);
                 }
@@ -95,6 +97,8 @@ public final class Ifconfig {
                             throw new CommandException("carpdev " + d + ": no such interface");
                         }
                         carpdevGiven = true;
+                    } else if (w.keyword() == Keyword.NOCARPDEV) {
+                        carpdevGiven = false; // by subnet again, also after a carpdev earlier in the line
                     }
                     c = w.keyword().apply(c, w.value());
                 }
@@ -109,7 +113,7 @@ public final class Ifconfig {
         }
         List<String> warnings = new ArrayList<>();
         c = carpdevPrefix(c, unmasked, warnings);
-        checkAddresses(c, added);
+        checkAddresses(doc, c, added);
         StateDocument next = doc.with(c);
         List<String> problems = Limits.problems(next);
         if (!problems.isEmpty()) {
@@ -152,7 +156,7 @@ public final class Ifconfig {
      * Refuses new addresses that can only break the host or the LAN: the host's own, a network or
      * broadcast address. Only this command's addresses: the host is read only for such commands.
      */
-    private void checkAddresses(VhostConfig c, List<InetAddress> added) throws CommandException {
+    private void checkAddresses(StateDocument doc, VhostConfig c, List<InetAddress> added) throws CommandException {
         for (VipAddress v : c.addresses()) {
             if (!added.contains(v.address())) {
                 continue;
@@ -171,6 +175,9 @@ public final class Ifconfig {
                 }
             }
             for (HostInterface h : host()) {
+                if (doc.find(h.name()).isPresent()) {
+                    continue; // carpd's own carp interface: a master holds its virtual addresses there
+                }
                 if (h.addresses().stream().anyMatch(a -> a.address().equals(v.address()))) {
                     throw new CommandException(text + ": an address of " + h.name() + " on this host, not a virtual one");
                 }
@@ -182,6 +189,9 @@ public final class Ifconfig {
     private String carpdevBySubnet(VhostConfig c) throws CommandException {
         for (VipAddress vip : c.addresses()) {
             for (HostInterface h : host()) {
+                if (h.name().matches("carp[0-9]+")) {
+                    continue; // a master's carp interface holds the subnet of its VIP, but cannot carry carp
+                }
                 if (h.addresses().stream().anyMatch(a -> a.isIPv4() == vip.isIPv4() && a.contains(vip.address()))) {
                     return h.name();
                 }
@@ -215,11 +225,14 @@ public final class Ifconfig {
                     break;
                 }
             }
-            list.removeIf(v -> v.address().equals(a));
-            if (primary >= 0 && primary < list.size() && list.get(primary).isIPv4()) {
-                list.set(primary, vip);
-            } else {
+            if (primary < 0) {
+                list.removeIf(v -> v.address().equals(a));
                 list.add(0, vip);
+            } else {
+                // replaced in place, then listed once: re-giving the primary (a new mask) keeps the aliases
+                list.set(primary, vip);
+                VipAddress kept = list.get(primary);
+                list.removeIf(v -> v != kept && v.address().equals(a));
             }
         }
         return c.withAddresses(list);

@@ -81,12 +81,13 @@ final class ControlGate {
     }
 
     /**
-     * `carpconfig carpN carpdev em0` checks em0 exists; an address without a carpdev picks the
-     * interface whose subnet holds it. Only those words pay for reading the host.
+     * `carpconfig carpN carpdev em0` checks em0 exists; an address without a carpdev, and the
+     * addresses kept by `-carpdev`, pick the interface whose subnet holds them. Only those words pay
+     * for reading the host.
      */
     static boolean mayNeedHost(Protocol.Request req) {
-        return req.op().equals("carpconfig") && req.args().size() > 1
-                && req.args().stream().anyMatch(a -> a.equals("carpdev") || a.contains(".") || a.contains(":"));
+        return req.op().equals("carpconfig") && req.args().size() > 1 && req.args().stream()
+                .anyMatch(a -> a.equals("carpdev") || a.equals("-carpdev") || a.contains(".") || a.contains(":"));
     }
 
     /** Until the host worker and the results it posted back are done (bounded: never hangs a client). */

@@ -77,6 +77,62 @@ class IfconfigTest {
     }
 
     @Test
+    void givingThePrimaryAddressAgainChangesOnlyItAndKeepsTheAliases() throws Exception {
+        // found by HardeningIT: re-giving the primary (to change its mask) replaced the first alias
+        // instead, so the alias was silently lost
+        StateDocument d = ifconfig.parse(created, "carp0", List.of("vhid", "1", "10.0.0.1/24")).next();
+        d = ifconfig.parse(d, "carp0", List.of("10.0.0.5/24", "alias")).next();
+        d = ifconfig.parse(d, "carp0", List.of("10.0.0.1/25")).next();
+        assertEquals(List.of(VipAddress.parse("10.0.0.1/25"), VipAddress.parse("10.0.0.5/24")),
+                d.find("carp0").orElseThrow().addresses());
+        // an alias given without alias becomes the primary, replacing it, and is not listed twice
+        d = ifconfig.parse(d, "carp0", List.of("10.0.0.5/24")).next();
+        assertEquals(List.of(VipAddress.parse("10.0.0.5/24")), d.find("carp0").orElseThrow().addresses());
+    }
+
+    @Test
+    void aMasterMayChangeTheMaskOfTheAddressItHolds() throws Exception {
+        // found by HardeningIT: on a master, carpd's own carp0 holds the VIP, and the check for the host's
+        // own addresses refused "10.0.0.100: an address of carp0 on this host", which a backup accepted
+        Ifconfig master = new Ifconfig(List.of(
+                new HostInterface("em0", List.of(VipAddress.parse("10.0.0.2/24"))),
+                new HostInterface("carp0", List.of(VipAddress.parse("10.0.0.100/24")))));
+        StateDocument d = master.parse(created, "carp0", List.of("vhid", "1", "carpdev", "em0", "10.0.0.100/24")).next();
+        d = master.parse(d, "carp0", List.of("10.0.0.100/25")).next();
+        assertEquals(List.of(VipAddress.parse("10.0.0.100/25")), d.find("carp0").orElseThrow().addresses());
+        assertTrue(error(d, "carp0", "10.0.0.2/24 alias").contains("an address of em0"));
+    }
+
+    @Test
+    void theCarpdevBySubnetIsNeverACarpInterface() throws Exception {
+        // a master's carp0 holds 10.9.9.9/24, a subnet no physical interface has: carp1 10.9.9.10 without a
+        // carpdev would otherwise get carp0 as its carpdev (carp on carp)
+        Ifconfig master = new Ifconfig(List.of(
+                new HostInterface("em0", List.of(VipAddress.parse("10.0.0.2/24"))),
+                new HostInterface("carp0", List.of(VipAddress.parse("10.9.9.9/24")))));
+        StateDocument d = StateDocument.EMPTY.with(VhostConfig.created("carp1"));
+        String e = assertThrows(CommandException.class,
+                () -> master.parse(d, "carp1", List.of("vhid", "2", "10.9.9.10/24"))).getMessage();
+        assertTrue(e.startsWith("carpdev: none given"), e);
+    }
+
+    @Test
+    void aMaskGivenLaterForTheSameAddressWins() throws Exception {
+        // found by HardeningIT: the carpdev's prefix (or the /32 warning) also overrode a mask given later in the line
+        assertEquals(List.of(VipAddress.parse("10.0.0.5/25")),
+                apply("vhid 1 carpdev em0 10.0.0.5 alias 10.0.0.5/25 alias").addresses());
+        assertEquals(List.of(VipAddress.parse("10.0.0.5/24")),
+                apply("vhid 1 carpdev em0 10.0.0.5/25 alias 10.0.0.5 alias").addresses());
+    }
+
+    @Test
+    void minusCarpdevAfterCarpdevInTheSameLineChoosesBySubnet() throws Exception {
+        // found by HardeningIT: the carpdev stayed unset with addresses, and every later command on the
+        // interface needed the host's interfaces, which carpd had not read for it (exit 74)
+        assertEquals("em0", apply("vhid 1 carpdev em1 10.0.0.1/24 -carpdev").carpdev());
+    }
+
+    @Test
     void carpdevOmittedIsChosenBySubnet() throws Exception {
         assertEquals("em0", apply("vhid 1 10.0.0.1/24").carpdev());
         assertEquals("em1", apply("vhid 2 192.0.2.100 255.255.255.0").carpdev());

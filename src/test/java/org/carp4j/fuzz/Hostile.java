@@ -12,27 +12,19 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.carp4j.commands.CommandException;
-import org.carp4j.commands.Ifconfig;
-import org.carp4j.commands.IfconfigRequest;
-import org.carp4j.commands.Sysctl;
-import org.carp4j.config.StateDocument;
 import org.carp4j.config.StateFile;
 import org.carp4j.control.ControlClient;
 import org.carp4j.control.ControlFile;
 import org.carp4j.control.Protocol;
-import org.carp4j.host.IpCommandHost;
 
 /**
  * Hostile clients of a live carpd, run inside a lab namespace by the hardening tests:
  * <ul>
- * <li>{@code words STATE_DIR N SEED}: N random and mutated carpconfig/carpsysctl argument vectors;
- *   each must apply fully (the saved file is exactly the grammar's result) or be refused with a
- *   message, a non-zero exit and the saved file byte-identical.</li>
  * <li>{@code abuse STATE_DIR SECONDS}: garbage, huge lines, slow and unauthenticated clients, many
  *   at once, while an honest client keeps working; the saved file must not change.</li>
- * <li>{@code stream STATE_DIR START}: applies a deterministic stream of changes, printing
- *   "ACK i" after each acknowledged one, until killed (the kill -9 torture).</li>
+ * <li>{@code stream STATE_DIR}: for each start index on standard input, applies a deterministic
+ *   stream of changes from there, printing "ACK i" after each acknowledged one, until one fails
+ *   ("FAIL i exit n: message"; the kill -9 torture).</li>
  * <li>{@code replay IFACE PCAP}: sends every frame of a capture again, as captured.</li>
  * </ul>
  * Prints one summary line; exits non-zero with a reason on the first violation.
@@ -41,9 +33,8 @@ public final class Hostile {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[1]);
         switch (args[0]) {
-            case "words" -> words(dir, Integer.parseInt(args[2]), Long.parseLong(args[3]));
             case "abuse" -> abuse(dir, Integer.parseInt(args[2]));
-            case "stream" -> stream(dir, Integer.parseInt(args[2]));
+            case "stream" -> stream(dir);
             case "replay" -> replay(args[1], Path.of(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -54,116 +45,6 @@ public final class Hostile {
         System.exit(1);
     }
 
-    // ------------------------------------------------------------------ words
-
-    static void words(Path dir, int n, long seed) throws Exception {
-        Random r = new Random(seed);
-        ControlClient client = new ControlClient(dir);
-        Path file = dir.resolve(StateFile.NAME);
-        int applied = 0;
-        int refused = 0;
-        for (int i = 0; i < n; i++) {
-            boolean sysctl = r.nextInt(5) == 0;
-            List<String> words = sysctl ? sysctlVector(r) : ifconfigVector(r);
-            byte[] before = Files.exists(file) ? Files.readAllBytes(file) : null;
-            StateDocument doc = before == null ? StateDocument.EMPTY : StateFile.parse(file, before);
-            Protocol.Response resp = client.call(sysctl ? "carpsysctl" : "carpconfig", words);
-            byte[] after = Files.exists(file) ? Files.readAllBytes(file) : null;
-            if (resp.exit() != 0) {
-                refused++;
-                if (resp.err().isBlank()) {
-                    fail("refused without a message: " + words);
-                }
-                if (!Arrays.equals(before, after)) {
-                    fail("refused but the saved state changed: " + words + " -> " + resp.err());
-                }
-                continue;
-            }
-            applied++;
-            StateDocument expected = expected(doc, sysctl, words);
-            StateDocument saved = after == null ? StateDocument.EMPTY : StateFile.parse(file, after);
-            if (expected != null && !expected.equals(saved)) {
-                fail("applied, but the saved state is not the command's result: " + words);
-            }
-        }
-        System.out.printf("words: %d vectors, %d applied, %d refused, saved state always consistent%n", n, applied, refused);
-    }
-
-    /** What the grammar says the command does to the document (null: display-only or state-only). */
-    static StateDocument expected(StateDocument doc, boolean sysctl, List<String> words) throws Exception {
-        try {
-            if (sysctl) {
-                return doc.withSysctls(new Sysctl().run(doc.sysctls(), java.util.Map.of(), words).sysctls());
-            }
-            if (words.isEmpty() || words.get(0).startsWith("-")) {
-                return null; // -a, -l, -g: shown or demote, checked through the refusal rule only
-            }
-            IfconfigRequest req = new Ifconfig(new IpCommandHost().interfaces()).parse(doc, words.get(0), words.subList(1, words.size()));
-            return req.next();
-        } catch (CommandException e) {
-            return null; // the daemon accepted what our copy refused: only for host-dependent words
-        }
-    }
-
-    /** The grammar's own keywords (its table), --json, and a BSD word carpconfig does not implement. */
-    static final String[] KEYWORDS = java.util.stream.Stream.concat(org.carp4j.commands.Keyword.words().stream(),
-            java.util.stream.Stream.of("--json", "mtu")).toArray(String[]::new);
-    static final String[] VALUES = {"0", "1", "2", "7", "85", "128", "240", "254", "255", "256", "-1", "x", "",
-        "em0", "em9", "lo", "init", "backup", "master", "MASTER", "secret", "abcdefghijklmnopqrstu",
-        "172.16.0.100", "172.16.0.101/24", "10.0.0.1", "255.255.255.0", "0xffffff00", "0xff00ff00", "2001:db8::9",
-        "64", "300.1.1.1", "224.0.0.18", "172.16.0.2", "239.1.1.1", "255.255.255.255", "::", "\u00e9t\u00e9", "a b", "-", "--", "\\", "'\"", "carp0"};
-
-    static List<String> ifconfigVector(Random r) {
-        List<String> w = new ArrayList<>();
-        int kind = r.nextInt(10);
-        if (kind == 0) {
-            w.add(pick(r, new String[] {"-a", "-l", "-g", "-x", "--json"}));
-            if (w.get(0).equals("-g")) {
-                w.add(pick(r, new String[] {"carp", "nope"}));
-                if (r.nextBoolean()) {
-                    w.add(pick(r, new String[] {"carpdemote", "-carpdemote", "bogus"}));
-                    if (r.nextBoolean()) {
-                        w.add(pick(r, VALUES));
-                    }
-                }
-            }
-            return w;
-        }
-        w.add(pick(r, new String[] {"carp0", "carp1", "carp2", "carp3", "carp99", "carp", "em0", "carp00001"}));
-        int n = r.nextInt(8);
-        for (int i = 0; i < n; i++) {
-            w.add(r.nextInt(3) == 0 ? pick(r, VALUES) : pick(r, KEYWORDS));
-            if (r.nextInt(3) > 0) {
-                w.add(pick(r, VALUES));
-            }
-        }
-        if (r.nextInt(8) == 0 && w.size() > 1) { // mutate one word
-            int i = 1 + r.nextInt(w.size() - 1);
-            String s = w.get(i);
-            w.set(i, s.isEmpty() ? "\u0000" : s.substring(0, r.nextInt(s.length())) + (char) (32 + r.nextInt(95)));
-        }
-        return w;
-    }
-
-    static List<String> sysctlVector(Random r) {
-        String[] names = {"net.inet.carp.preempt", "preempt", "allow", "log", "arpbalance", "net.inet.carp.stats.badttl",
-            "net.inet.carp", "bogus", "net.inet.carp.log", "stats"};
-        List<String> w = new ArrayList<>();
-        if (r.nextInt(4) == 0) {
-            w.add(pick(r, new String[] {"-w", "-n", "-a", "-q"}));
-        }
-        int n = 1 + r.nextInt(3);
-        for (int i = 0; i < n; i++) {
-            String name = pick(r, names);
-            w.add(r.nextBoolean() ? name : name + "=" + pick(r, new String[] {"0", "1", "2", "3", "-1", "x", "", "99999999999"}));
-        }
-        return w;
-    }
-
-    static String pick(Random r, String[] a) {
-        return a[r.nextInt(a.length)];
-    }
-
     // ------------------------------------------------------------------ abuse
 
     static void abuse(Path dir, int seconds) throws Exception {
@@ -171,7 +52,8 @@ public final class Hostile {
         Path file = dir.resolve(StateFile.NAME);
         byte[] before = Files.readAllBytes(file);
         AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong hostile = new AtomicLong();
+        AtomicLong established = new AtomicLong(); // connects that succeeded: only these are hostile connections
+        AtomicLong failedConnects = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 24; t++) {
             int kind = t % 6;
@@ -179,7 +61,16 @@ public final class Hostile {
             Thread th = new Thread(() -> {
                 Random r = new Random(seed);
                 while (!stop.get()) {
-                    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), cf.port())) {
+                    Socket s = new Socket();
+                    try {
+                        s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), cf.port()), 3000);
+                    } catch (Exception e) {
+                        failedConnects.incrementAndGet();
+                        closeQuietly(s);
+                        continue;
+                    }
+                    established.incrementAndGet();
+                    try (s) {
                         s.setSoTimeout(3000);
                         OutputStream out = s.getOutputStream();
                         switch (kind) {
@@ -210,9 +101,8 @@ public final class Hostile {
                         }
                         out.flush();
                         s.getInputStream().read(new byte[256]);
-                        hostile.incrementAndGet();
                     } catch (Exception e) {
-                        hostile.incrementAndGet();
+                        // carpd cut the connection off: what it should do to such a client
                     }
                 }
             });
@@ -235,8 +125,17 @@ public final class Hostile {
         if (!Arrays.equals(before, Files.readAllBytes(file))) {
             fail("the saved state changed under attack");
         }
-        System.out.printf("abuse: %d hostile connections in %d s; %d honest requests all served; state unchanged%n",
-                hostile.get(), seconds, served);
+        System.out.printf("abuse: %d hostile connections established in %d s (%d connects failed); %d honest requests "
+                + "all served; state unchanged%n", established.get(), seconds, failedConnects.get(), served);
+        System.out.println("ESTABLISHED " + established.get());
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (java.io.IOException e) {
+            // nothing was open
+        }
     }
 
     // ------------------------------------------------------------------ replay
@@ -263,17 +162,25 @@ public final class Hostile {
         };
     }
 
-    static void stream(Path dir, int start) throws Exception {
-        ControlClient client = new ControlClient(dir);
-        for (int i = start; ; i++) {
-            Protocol.Response r = client.call("carpconfig", change(i));
-            if (r.exit() != 0) {
-                System.out.println("FAIL " + i + " " + r.err());
+    /**
+     * Applies changes from each start index read on standard input until one fails (carpd was
+     * killed), then waits for the next start: one JVM for the whole torture.
+     */
+    static void stream(Path dir) throws Exception {
+        java.io.BufferedReader starts = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line = starts.readLine(); line != null; line = starts.readLine()) {
+            ControlClient client = new ControlClient(dir);
+            for (int i = Integer.parseInt(line.trim()); ; i++) {
+                Protocol.Response r = client.call("carpconfig", change(i));
+                if (r.exit() != 0) {
+                    // the exit code tells a refusal (a bug: every change of the stream is valid) from carpd gone
+                    System.out.println("FAIL " + i + " exit " + r.exit() + ": " + r.err());
+                    System.out.flush();
+                    break;
+                }
+                System.out.println("ACK " + i);
                 System.out.flush();
-                return;
             }
-            System.out.println("ACK " + i);
-            System.out.flush();
         }
     }
 }
