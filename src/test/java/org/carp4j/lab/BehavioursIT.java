@@ -199,7 +199,7 @@ class BehavioursIT extends LabTest {
         }
         assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> fast.holds(VIP) && !slow.holds(VIP)),
                 "advbase 1 preempts advbase 2: " + fast.log());
-        assertTrue(fast.log().contains("BACKUP -> MASTER (preempting a slower master)"), fast.log());
+        assertTrue(fast.logged("BACKUP -> MASTER (preempting a slower master)"), fast.log());
         assertTrue(slow.carpconfig("carp0").out().contains("carp: BACKUP carpdev em0 vhid 1 advbase 2 advskew 0"));
 
         ok(fast, "carpsysctl", "-w", "net.inet.carp.preempt=0"); // saved: once restarted, it stays BACKUP

@@ -72,7 +72,7 @@ class CarrierEventIT extends LabTest {
 
         // the healthy WAN group moves by preemption (h1 now advertises advskew 240), the LAN one by timeout
         assertTrue(Lab.eventually(Duration.ofSeconds(3), () -> lab.h(2).holds(WAN_VIP)), lab.h(2).log());
-        assertTrue(lab.h(2).log().contains("carp1: BACKUP -> MASTER (preempting a slower master)"), lab.h(2).log());
+        assertTrue(lab.h(2).logged("carp1: BACKUP -> MASTER (preempting a slower master)"), lab.h(2).log());
         assertTrue(Lab.eventually(Duration.ofSeconds(8), () -> lab.h(2).holds(LAN_VIP)), lab.h(2).log());
         assertTrue(Lab.eventually(Duration.ofSeconds(3), () -> !lab.h(1).holds(LAN_VIP) && !lab.h(1).holds(WAN_VIP)),
                 lab.h(1).addresses());
@@ -99,7 +99,7 @@ class CarrierEventIT extends LabTest {
         long ms = (System.nanoTime() - del) / 1_000_000;
         System.out.println("VIP back after ip addr del (event): " + ms + " ms");
         assertTrue(ms < EVENT_BOUND_MS, "back after " + ms + " ms");
-        assertTrue(lab.h(1).log().contains(LAN_VIP + "/24 vanished from the host; re-adding"), lab.h(1).log());
+        assertTrue(lab.h(1).logged(LAN_VIP + "/24 vanished from the host; re-adding"), lab.h(1).log());
         assertFalse(lab.h(2).holds(LAN_VIP));
     }
 
@@ -113,7 +113,7 @@ class CarrierEventIT extends LabTest {
         long ms = (System.nanoTime() - del) / 1_000_000;
         System.out.println("carp1 and its VIP back after ip link del (event): " + ms + " ms");
         assertTrue(ms < EVENT_BOUND_MS, "back after " + ms + " ms");
-        assertTrue(lab.h(1).log().contains("carp1 vanished from the host; recreating"), lab.h(1).log());
+        assertTrue(lab.h(1).logged("carp1 vanished from the host; recreating"), lab.h(1).log());
         assertFalse(lab.h(2).holds(WAN_VIP));
     }
 }

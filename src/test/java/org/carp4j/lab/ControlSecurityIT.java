@@ -44,6 +44,14 @@ class ControlSecurityIT extends LabTest {
         }
     }
 
+    private static String logged(Lab.Host h) {
+        try {
+            return h.log();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     @Test
     void aUserWhoBindsThePortFirstGetsNeitherThePortNorTheCredential() throws Exception {
         lab = Lab.create(1, false);
@@ -56,7 +64,8 @@ class ControlSecurityIT extends LabTest {
         // An administrator chose a port above 1024; carpd ran there and was killed, its control
         // file (port and credential) left behind. nobody binds the port before carpd is back.
         h.startCarpd("--port", "17112");
-        assertTrue(h.log().contains("control port 17112 is not below 1024: any local user can bind it"), h.log());
+        assertTrue(Lab.await(Duration.ofSeconds(10), () -> logged(h).contains("control port 17112 is not below 1024:"
+                + " any local user can bind it")), logged(h)); // the line after "listening"
         ControlFile credential = ControlFile.read(h.stateDir);
         h.signal("KILL");
         assertTrue(h.carpd().waitFor(10, TimeUnit.SECONDS));
@@ -77,7 +86,7 @@ class ControlSecurityIT extends LabTest {
             Process second = h.startCarpd("--port", "17112");
             assertTrue(second.waitFor(30, TimeUnit.SECONDS), "carpd does not run beside a squatter");
             assertEquals(69, second.exitValue());
-            assertTrue(h.log().contains("cannot listen on 127.0.0.1:17112"), h.log());
+            assertTrue(h.logged("cannot listen on 127.0.0.1:17112"), h.log());
         } finally {
             squatter.destroy();
             squatter.waitFor(10, TimeUnit.SECONDS);

@@ -70,7 +70,7 @@ class DaemonIT extends LabTest {
         assertTrue(lab.h(3).ping(VIP));
         assertTrue(lab.h(3).exec("ip", "neigh", "show", VIP).contains("00:00:5e:00:01:01"),
                 "the third host reaches the VIP at the virtual MAC: " + lab.h(3).exec("ip", "neigh", "show", VIP));
-        assertTrue(lab.h(1).log().contains("carp0: BACKUP -> MASTER (master timed out)"), lab.h(1).log());
+        assertTrue(lab.h(1).logged("carp0: BACKUP -> MASTER (master timed out)"), lab.h(1).log());
     }
 
     @Test
@@ -86,7 +86,7 @@ class DaemonIT extends LabTest {
                 "a carpdev without carrier puts the group in INIT and releases the VIP");
         assertTrue(lab.h(1).carpconfig("carp0").out().contains("carp: INIT"));
         assertTrue(lab.h(3).ping(VIP));
-        assertTrue(lab.h(2).log().contains("BACKUP -> MASTER (master timed out)"));
+        assertTrue(lab.h(2).logged("BACKUP -> MASTER (master timed out)"));
     }
 
     @Test
@@ -142,7 +142,7 @@ class DaemonIT extends LabTest {
         p = h.startCarpd();
         assertTrue(p.waitFor(20, TimeUnit.SECONDS));
         assertEquals(78, p.exitValue());
-        assertTrue(h.log().contains("interfaces[0].vhid: 300 out of range 0..255"), h.log());
+        assertTrue(h.logged("interfaces[0].vhid: 300 out of range 0..255"), h.log());
         assertArrayEquals(outOfRange, Files.readAllBytes(h.stateDir.resolve("carpd.json")));
     }
 

@@ -57,7 +57,7 @@ class FlappingHooksIT extends LabTest {
         long dropped = droppedHooks(h);
         List<String> lines = Files.readAllLines(out);
         assertTrue(dropped > 0 && dropped <= transitions.size() - 64, "the backlog was full and bounded: " + dropped);
-        assertTrue(h.log().contains("more than 64 transitions wait for their hooks"), h.log());
+        assertTrue(h.logged("more than 64 transitions wait for their hooks"), h.log());
 
         // never overlapping: begin and end alternate; in order: the runs are a subsequence of the transitions
         int next = 0;

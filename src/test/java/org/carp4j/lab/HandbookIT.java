@@ -65,7 +65,7 @@ class HandbookIT extends LabTest {
                     lab.h(2).log());
             long moved = (System.nanoTime() - cut) / 1_000_000;
             assertTrue(Lab.eventually(Duration.ofSeconds(2), () -> !lab.h(1).holds(LAN_VIP) && !lab.h(1).holds(WAN_VIP)));
-            assertTrue(lab.h(2).log().contains("carp0: BACKUP -> MASTER (preempting a slower master)"),
+            assertTrue(lab.h(2).logged("carp0: BACKUP -> MASTER (preempting a slower master)"),
                     "the healthy LAN group moved because fw1 advertised advskew 240:\n" + lab.h(2).log());
             Thread.sleep(1500);
             long lanGap = toLan.longestGapMs();
@@ -186,7 +186,7 @@ class HandbookIT extends LabTest {
                 + LAN_VIP, "eth.src", "eth.dst", "arp.src.hw_mac");
         assertTrue(garps.contains("00:00:5e:00:01:01,ff:ff:ff:ff:ff:ff,00:00:5e:00:01:01"),
                 "fw1 sent a gratuitous ARP for the VIP from the virtual MAC, broadcast: " + garps);
-        assertTrue(lab.h(2).log().contains("equal master with lower address"), lab.h(2).log());
+        assertTrue(lab.h(2).logged("equal master with lower address"), lab.h(2).log());
         assertFalse(lab.h(2).holds(LAN_VIP), "and stays BACKUP");
     }
 }

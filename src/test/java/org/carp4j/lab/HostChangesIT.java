@@ -170,7 +170,7 @@ class HostChangesIT extends LabTest {
         // preempt, advskew 0: h1 takes the VIP back once carp0 is on the new em0
         assertTrue(Lab.eventually(Duration.ofSeconds(15), () -> master(h1) && backup(lab.h(2))),
                 h1.carpconfig("carp0").out() + h1.log());
-        assertTrue(h1.log().contains("em0: link up"), h1.log());
+        assertTrue(h1.logged("em0: link up"), h1.log());
         assertTrue(lab.h(3).ping(VIP));
     }
 
@@ -262,7 +262,7 @@ class HostChangesIT extends LabTest {
         assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> arp(h).equals("0 1")), "the guard puts them back: " + arp(h));
         assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> h.log().contains(
                 "msg=\"carpd is gone: restored net.ipv4.conf.em0.arp_ignore=0\"")), h.log());
-        assertTrue(h.log().contains("msg=\"carpd is gone: restored net.ipv4.conf.em0.arp_announce=1\""), h.log());
+        assertTrue(h.logged("msg=\"carpd is gone: restored net.ipv4.conf.em0.arp_announce=1\""), h.log());
         assertFalse(Files.exists(h.stateDir.resolve("carpdev-sysctls")), "nothing left to put back");
     }
 }

@@ -194,6 +194,21 @@ public final class Lab implements AutoCloseable {
             return Files.exists(log) ? Files.readString(log) : "";
         }
 
+        /**
+         * Whether carpd logged text, allowing its log writer a moment: lines are written by a
+         * thread of their own, so one may land just after the state it reports is visible.
+         */
+        public boolean logged(String text) throws IOException, InterruptedException {
+            long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (!log().contains(text)) {
+                if (System.nanoTime() > end) {
+                    return false;
+                }
+                Thread.sleep(20);
+            }
+            return true;
+        }
+
         public String log() throws IOException {
             StringBuilder b = new StringBuilder();
             for (int i = 1; i <= starts; i++) {

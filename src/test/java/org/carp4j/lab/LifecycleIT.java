@@ -122,7 +122,7 @@ class LifecycleIT extends LabTest {
             c2.waitFor(5, TimeUnit.SECONDS);
         }
         System.out.println("carp4j: kill -9 of the MASTER's carpd -> VIP gone from the host (ms, polled): " + gone);
-        assertTrue(master.log().contains("event=guard msg=\"carpd is gone: removed carp0 and its addresses\""),
+        assertTrue(master.logged("event=guard msg=\"carpd is gone: removed carp0 and its addresses\""),
                 "the guard says what it removed, in carpd's log\n" + master.log());
 
         List<Double> h1Replies = vipReplies(fromH1);
@@ -247,7 +247,7 @@ class LifecycleIT extends LabTest {
         Process p = h.startCarpd();
         assertTrue(p.waitFor(20, TimeUnit.SECONDS), h.log());
         assertEquals(69, p.exitValue());
-        assertTrue(h.log().contains("cannot start: the guard did not take " + h.stateDir.resolve("carpd.lock")
+        assertTrue(h.logged("cannot start: the guard did not take " + h.stateDir.resolve("carpd.lock")
                 + " within 5 s"), h.log());
         assertFalse(hasCarp0(h), "nothing created on the host");
         holder.destroy();
@@ -265,7 +265,7 @@ class LifecycleIT extends LabTest {
 
         Lab.sh("kill", "-KILL", Long.toString(guard));
         assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> h.log().contains("dead-man's switch armed again")), h.log());
-        assertTrue(h.log().contains("level=error event=guard msg=\"the dead-man's switch (pid " + guard
+        assertTrue(h.logged("level=error event=guard msg=\"the dead-man's switch (pid " + guard
                 + ") died; starting a new one\""), h.log());
         long second = guardPid(h.log(), 2);
         assertTrue(ProcessHandle.of(second).map(ProcessHandle::isAlive).orElse(false));
@@ -296,8 +296,8 @@ class LifecycleIT extends LabTest {
         }
         assertTrue(h1.carpd().waitFor(20, TimeUnit.SECONDS), h1.log());
         assertEquals(69, h1.carpd().exitValue());
-        assertTrue(h1.log().contains("cannot start a new dead-man's switch"), h1.log());
-        assertTrue(h1.log().contains("carp0: MASTER -> INIT (carpd stopping)"), "the bow-out\n" + h1.log());
+        assertTrue(h1.logged("cannot start a new dead-man's switch"), h1.log());
+        assertTrue(h1.logged("carp0: MASTER -> INIT (carpd stopping)"), "the bow-out\n" + h1.log());
         assertTrue(lab.h(2).holds(VIP) && !h1.holds(VIP), "h2 took over after the 255/255 advert");
         holder.destroy();
     }

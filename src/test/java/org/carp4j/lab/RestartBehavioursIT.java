@@ -64,7 +64,7 @@ class RestartBehavioursIT extends LabTest {
         ok(h1, "carpconfig", "-g", "carp", "carpdemote", "50");
         assertTrue(Lab.eventually(Duration.ofSeconds(3), () -> h2.holds(VIP) && !h1.holds(VIP)),
                 "the peer takes over from a demoted master: " + h2.log());
-        assertTrue(h2.log().contains("BACKUP -> MASTER (master is demoted)"), h2.log());
+        assertTrue(h2.logged("BACKUP -> MASTER (master is demoted)"), h2.log());
 
         for (String signal : List.of("TERM", "KILL")) {
             restart(h1, signal);
@@ -113,6 +113,6 @@ class RestartBehavioursIT extends LabTest {
         ok(h2, "carpconfig", "carp0", "up");
         restart(h1, "TERM"); // SIGTERM bows out: h2 takes over at once
         staysBackup(h1, h2);
-        assertTrue(h2.log().contains("BACKUP -> MASTER (master bowed out)"), h2.log());
+        assertTrue(h2.logged("BACKUP -> MASTER (master bowed out)"), h2.log());
     }
 }

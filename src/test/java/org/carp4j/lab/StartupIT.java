@@ -78,7 +78,7 @@ class StartupIT extends LabTest {
         assertTrue(Lab.eventually(Duration.ofSeconds(10),
                 () -> h.carpconfig("carp0").out().contains("carp: MASTER carpdev em0 vhid 1 advbase 1 advskew 42")),
                 h.log());
-        assertTrue(h.log().contains("event=reload msg=\"" + file + ": applied (1 carp interfaces)\""), h.log());
+        assertTrue(h.logged("event=reload msg=\"" + file + ": applied (1 carp interfaces)\""), h.log());
         assertTrue(h.holds(VIP), "still MASTER, the address never left");
         assertTrue(h.carpd().isAlive());
         assertNoStackTrace(h.log());
@@ -110,7 +110,7 @@ class StartupIT extends LabTest {
         h.signal("USR1");
         assertTrue(h.carpd().waitFor(20, TimeUnit.SECONDS));
         assertEquals(0, h.carpd().exitValue());
-        assertTrue(h.log().contains("event=signal msg=\"SIGUSR1: stopping\""), h.log());
+        assertTrue(h.logged("event=signal msg=\"SIGUSR1: stopping\""), h.log());
         assertFalse(h.holds(VIP), "the master bowed out and released its address");
     }
 
@@ -239,7 +239,7 @@ class StartupIT extends LabTest {
         assertEquals(0, h.carpconfig("carp0", "create", "vhid", "1", "carpdev", "em0", VIP + "/24").exit());
         assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> Files.readAllLines(ran).size() >= 2), h.log());
         assertEquals(List.of("early", "early"), Files.readAllLines(ran), "INIT->BACKUP, BACKUP->MASTER: only 10-early");
-        assertTrue(h.log().contains(late + " skipped: " + late + ": writable by group or others (mode 0775)"), h.log());
+        assertTrue(h.logged(late + " skipped: " + late + ": writable by group or others (mode 0775)"), h.log());
     }
 
     @Test

@@ -88,14 +88,14 @@ class SubSecondIT extends LabTest {
         assertTrue(Lab.eventually(Duration.ofSeconds(3), () -> lab.h(2).holds(VIP)), lab.h(2).log());
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
         assertTrue(Lab.eventually(Duration.ofSeconds(3), () -> !lab.h(1).holds(VIP)), "the guard removed h1's VIP");
-        assertTrue(lab.h(2).log().contains("carp0: BACKUP -> MASTER (master timed out)"), lab.h(2).log());
+        assertTrue(lab.h(2).logged("carp0: BACKUP -> MASTER (master timed out)"), lab.h(2).log());
         assertTrue(lab.h(1).carpd().waitFor(10, TimeUnit.SECONDS));
         Thread.sleep(1000);
         assertTrue(onlyHolder(2));
 
         lab.h(1).startCarpd(); // restored from carpd.json: advbase 0 advskew 8, preempt
         assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> onlyHolder(1)), lab.h(1).log());
-        assertTrue(lab.h(1).log().contains("carp0: BACKUP -> MASTER (preempting a slower master)"), lab.h(1).log());
+        assertTrue(lab.h(1).logged("carp0: BACKUP -> MASTER (preempting a slower master)"), lab.h(1).log());
         Thread.sleep(1000);
         assertTrue(onlyHolder(1));
         stop(capture);
