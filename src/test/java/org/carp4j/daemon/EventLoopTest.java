@@ -95,6 +95,38 @@ class EventLoopTest {
         }
     }
 
+    /** A started loop with one timer 50 ms away that records itself once, and a first task that holds the loop until busy opens. */
+    private final class Busy {
+        final java.util.List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+        final CountDownLatch busy = new CountDownLatch(1);
+        final EventLoop loop;
+
+        Busy(String timer) {
+            AtomicLong due = new AtomicLong(deadline);
+            loop = new EventLoop(System::nanoTime, new EventLoop.Timers() {
+                @Override
+                public long nextDeadline() {
+                    return due.get();
+                }
+
+                @Override
+                public void fire(long now) {
+                    order.add(timer);
+                    due.set(Long.MAX_VALUE);
+                }
+            }, log);
+            loop.start();
+            loop.post(() -> {
+                try {
+                    busy.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+    }
+
     /**
      * A master-down timer falls due while the loop is busy (a pause of tens of ms, a whole
      * master-down at advbase 0) and an advert was captured before the deadline: the advert runs
@@ -102,125 +134,56 @@ class EventLoopTest {
      */
     @Test
     void aFrameCapturedBeforeADueTimerRunsFirst() throws Exception {
-        java.util.List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-        AtomicLong due = new AtomicLong(deadline);
-        EventLoop loop = new EventLoop(System::nanoTime, new EventLoop.Timers() {
-            @Override
-            public long nextDeadline() {
-                return due.get();
-            }
-
-            @Override
-            public void fire(long now) {
-                order.add("master-down");
-                due.set(Long.MAX_VALUE);
-            }
-        }, log);
-        CountDownLatch busy = new CountDownLatch(1);
-        loop.start();
+        Busy b = new Busy("master-down");
         try {
-            loop.post(() -> {
-                try {
-                    busy.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            loop.offer(() -> order.add("advert"));
-            DaemonHarness.await("past the deadline", () -> System.nanoTime() > deadline);
-            loop.offer(() -> order.add("late frame"));
-            busy.countDown();
-            DaemonHarness.await("all three", () -> order.size() == 3);
-            assertEquals(java.util.List.of("advert", "master-down", "late frame"), order);
+            b.loop.offer(() -> b.order.add("advert"));
+            DaemonHarness.await("past the deadline", () -> System.nanoTime() > b.deadline);
+            b.loop.offer(() -> b.order.add("late frame"));
+            b.busy.countDown();
+            DaemonHarness.await("all three", () -> b.order.size() == 3);
+            assertEquals(java.util.List.of("advert", "master-down", "late frame"), b.order);
         } finally {
-            loop.stop();
+            b.loop.stop();
         }
     }
 
     /** The same with carpd's own work (a host result) queued in front of the advert: neither waits behind the timer. */
     @Test
     void aFrameBehindAHostResultQueuedBeforeADueTimerStillRunsFirst() throws Exception {
-        java.util.List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-        AtomicLong due = new AtomicLong(deadline);
-        EventLoop loop = new EventLoop(System::nanoTime, new EventLoop.Timers() {
-            @Override
-            public long nextDeadline() {
-                return due.get();
-            }
-
-            @Override
-            public void fire(long now) {
-                order.add("master-down");
-                due.set(Long.MAX_VALUE);
-            }
-        }, log);
-        CountDownLatch busy = new CountDownLatch(1);
-        loop.start();
+        Busy b = new Busy("master-down");
         try {
-            loop.post(() -> {
-                try {
-                    busy.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            loop.post(() -> order.add("address added"));
-            loop.offer(() -> order.add("advert"));
-            DaemonHarness.await("past the deadline", () -> System.nanoTime() > deadline);
-            busy.countDown();
-            DaemonHarness.await("all three", () -> order.size() == 3);
-            assertEquals(java.util.List.of("address added", "advert", "master-down"), order);
+            b.loop.post(() -> b.order.add("address added"));
+            b.loop.offer(() -> b.order.add("advert"));
+            DaemonHarness.await("past the deadline", () -> System.nanoTime() > b.deadline);
+            b.busy.countDown();
+            DaemonHarness.await("all three", () -> b.order.size() == 3);
+            assertEquals(java.util.List.of("address added", "advert", "master-down"), b.order);
         } finally {
-            loop.stop();
+            b.loop.stop();
         }
     }
 
     /** What runs ahead of a due timer may be a burst of control requests: it gets about 2 ms, not 64 tasks. */
     @Test
     void aBurstOfSlowRequestsQueuedBeforeADueTimerDelaysItOnlyBriefly() throws Exception {
-        java.util.List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
-        AtomicLong due = new AtomicLong(deadline);
-        EventLoop loop = new EventLoop(System::nanoTime, new EventLoop.Timers() {
-            @Override
-            public long nextDeadline() {
-                return due.get();
-            }
-
-            @Override
-            public void fire(long now) {
-                order.add("advert");
-                due.set(Long.MAX_VALUE);
-            }
-        }, log);
-        CountDownLatch busy = new CountDownLatch(1);
-        loop.start();
+        Busy b = new Busy("advert");
         try {
-            loop.post(() -> {
-                try {
-                    busy.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
             for (int i = 0; i < 20; i++) {
-                loop.post(() -> {
+                b.loop.post(() -> {
                     long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
                     while (System.nanoTime() < end) {
                         Thread.onSpinWait(); // a display that takes a millisecond
                     }
-                    order.add("display");
+                    b.order.add("display");
                 });
             }
-            DaemonHarness.await("past the deadline", () -> System.nanoTime() > deadline);
-            busy.countDown();
-            DaemonHarness.await("all of them", () -> order.size() == 21);
-            int advert = order.indexOf("advert");
-            assertTrue(advert >= 1 && advert <= 4, "the advert waited for " + advert + " displays: " + order);
+            DaemonHarness.await("past the deadline", () -> System.nanoTime() > b.deadline);
+            b.busy.countDown();
+            DaemonHarness.await("all of them", () -> b.order.size() == 21);
+            int advert = b.order.indexOf("advert");
+            assertTrue(advert >= 1 && advert <= 4, "the advert waited for " + advert + " displays: " + b.order);
         } finally {
-            loop.stop();
+            b.loop.stop();
         }
     }
 
