@@ -4,12 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.carp4j.config.Disk;
 
 /**
  * The carpdev's ARP sysctls carpd changes (arp_ignore=1, arp_announce=2: the carpdev neither
@@ -175,9 +175,14 @@ public final class CarpdevSysctls {
             }
             StringBuilder b = new StringBuilder();
             originals.forEach((k, v) -> b.append(k).append(' ').append(v).append('\n'));
+            // as the state file is saved: a new 0600 file that follows no link, fsynced, renamed
             Path tmp = saved.resolveSibling(saved.getFileName() + ".tmp");
-            Files.writeString(tmp, b.toString(), StandardCharsets.US_ASCII);
-            Files.move(tmp, saved, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(tmp);
+            try (Disk.Output o = Disk.REAL.create(tmp)) {
+                o.write(b.toString().getBytes(StandardCharsets.US_ASCII));
+                o.fsync();
+            }
+            Disk.REAL.rename(tmp, saved);
         } catch (IOException e) {
             // the stop still puts them back from memory; only a kill -9 would leave them changed
         }
