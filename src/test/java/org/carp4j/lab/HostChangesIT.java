@@ -29,21 +29,11 @@ class HostChangesIT extends LabTest {
 
     private void pair() throws Exception {
         lab = Lab.create(3, false);
-        for (int i = 1; i <= 2; i++) {
-            lab.h(i).startCarpd();
-            assertTrue(lab.h(i).carpd().isAlive(), lab.h(i).log());
-        }
-        assertEquals(0, lab.h(1).carpsysctl("-w", "net.inet.carp.preempt=1").exit());
-        assertEquals(0, lab.h(1).carpconfig("carp0", "create", "vhid", "1", "pass", "lanpasswd", "carpdev", "em0",
-                VIP + "/24").exit());
-        assertTrue(Lab.eventually(Duration.ofSeconds(10), () -> lab.h(1).holds(VIP)), lab.h(1).log());
-        assertEquals(0, lab.h(2).carpconfig("carp0", "create", "vhid", "1", "pass", "lanpasswd", "carpdev", "em0",
-                "advskew", "100", VIP + "/24").exit());
-        assertTrue(Lab.eventually(Duration.ofSeconds(5), () -> backup(lab.h(2))), lab.h(2).log());
+        LifecycleIT.preemptingPair(lab);
     }
 
     private static boolean backup(Lab.Host h) throws Exception {
-        return h.carpconfig("carp0").out().contains("carp: BACKUP") && !h.holds(VIP);
+        return LifecycleIT.backup(h);
     }
 
     private static boolean master(Lab.Host h) throws Exception {

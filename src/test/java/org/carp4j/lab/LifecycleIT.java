@@ -31,9 +31,13 @@ class LifecycleIT extends LabTest {
     /** The bound for "the VIP leaves the dead host" (its target is 50 ms; bench/ measures). */
     static final long GONE_WITHIN_MS = 200;
 
-    /** h1 MASTER with preempt (advskew 0), h2 BACKUP (advskew 100), h3 the client. */
     private void pair() throws Exception {
         lab = Lab.create(3, false);
+        preemptingPair(lab);
+    }
+
+    /** h1 MASTER with preempt (advskew 0), h2 BACKUP (advskew 100), h3 the client (a lab of three). */
+    static void preemptingPair(Lab lab) throws Exception {
         for (int i = 1; i <= 2; i++) {
             lab.h(i).startCarpd();
             assertTrue(lab.h(i).carpd().isAlive(), lab.h(i).log());
@@ -57,7 +61,7 @@ class LifecycleIT extends LabTest {
         return h;
     }
 
-    private static boolean backup(Lab.Host h) throws Exception {
+    static boolean backup(Lab.Host h) throws Exception {
         return h.carpconfig("carp0").out().contains("carp: BACKUP") && !h.holds(VIP);
     }
 
