@@ -31,6 +31,11 @@ final class CarpdevFacts {
     private final Log log;
     private final Map<String, Carpdev> known = new HashMap<>();
     private final Set<String> pending = new HashSet<>();
+    /**
+     * Asked for again while a read was under way: that read may have looked before the change
+     * (an `ip addr del` then `add`, the read landing in between), so another follows it.
+     */
+    private final Set<String> again = new HashSet<>();
     private Consumer<Runnable> loop = Runnable::run;
     private Listener listener = c -> { };
 
@@ -61,6 +66,7 @@ final class CarpdevFacts {
     /** Reads the carpdev again (on the worker); at most one read per carpdev is queued. */
     void refresh(String name) {
         if (!pending.add(name)) {
+            again.add(name);
             return;
         }
         worker.submit("carpdev " + name, () -> {
@@ -69,13 +75,27 @@ final class CarpdevFacts {
                 cd = host.carpdev(name);
             } catch (IOException e) {
                 loop.accept(() -> {
-                    pending.remove(name);
-                    log.error("carpdev", name + ": " + e.getMessage());
+                    failed(name, e);
+                    readAgainIfAsked(name);
                 });
                 return;
             }
-            loop.accept(() -> update(name, cd));
+            loop.accept(() -> {
+                update(name, cd);
+                readAgainIfAsked(name);
+            });
         });
+    }
+
+    private void failed(String name, IOException e) {
+        pending.remove(name);
+        log.error("carpdev", name + ": " + e.getMessage());
+    }
+
+    private void readAgainIfAsked(String name) {
+        if (again.remove(name)) {
+            refresh(name);
+        }
     }
 
     /**
@@ -84,6 +104,11 @@ final class CarpdevFacts {
      * not one `ip` fork apart each.
      */
     void refresh(Set<String> names) {
+        for (String n : names) {
+            if (pending.contains(n)) {
+                again.add(n);
+            }
+        }
         List<String> todo = names.stream().filter(pending::add).toList();
         if (todo.isEmpty()) {
             return;
@@ -104,24 +129,23 @@ final class CarpdevFacts {
                 }
             }
             loop.accept(() -> {
-                failed.forEach((name, e) -> {
-                    pending.remove(name);
-                    log.error("carpdev", name + ": " + e.getMessage());
-                });
+                failed.forEach(this::failed);
                 List<Carpdev> news = new ArrayList<>();
                 read.forEach((name, cd) -> changed(name, cd).ifPresent(news::add));
                 if (!news.isEmpty()) {
                     listener.changed(news);
                 }
+                todo.forEach(this::readAgainIfAsked);
             });
         });
     }
 
     /** Re-queues the reads a host-queue overflow threw away. */
     void requeuePending() {
-        Set<String> again = new HashSet<>(pending);
+        Set<String> lost = new HashSet<>(pending);
         pending.clear();
-        refresh(again);
+        again.removeAll(lost); // the reads below start after the change: one is enough
+        refresh(lost);
     }
 
     /** Polled often, no fork: a carrier change, or a carpdev appearing or vanishing, triggers a read. */

@@ -77,13 +77,22 @@ final class FakeHost implements HostNetwork {
         return links.contains(name) ? Optional.of(!noCarrier.contains(name)) : Optional.empty();
     }
 
+    /** em0's own addresses, as `ip addr add/del ... dev em0` leaves them. */
+    volatile List<VipAddress> em0 = List.of(VipAddress.parse("10.0.0.1/24"));
+    /** While set, a read of a carpdev looks at the host, then waits here before it answers. */
+    volatile CountDownLatch readsAnswer = new CountDownLatch(0);
+
     @Override
     public Optional<Carpdev> carpdev(String name) {
         if (!links.contains(name)) {
             return Optional.empty();
         }
-        List<VipAddress> a = name.equals("em0") ? List.of(VipAddress.parse("10.0.0.1/24"))
-                : List.copyOf(addresses.getOrDefault(name, Set.of()));
+        List<VipAddress> a = name.equals("em0") ? em0 : List.copyOf(addresses.getOrDefault(name, Set.of()));
+        try {
+            readsAnswer.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return Optional.of(new Carpdev(name, new MacAddress(0x0200_0000_0001L), a, true));
     }
 
