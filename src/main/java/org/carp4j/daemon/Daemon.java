@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -61,7 +62,13 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
     private final HostNetwork host;
     private final Log log;
     private final LongSupplier clock;
-    private final CarpEngine engine = new CarpEngine(new SecureRandom());
+    /**
+     * Seeded once from the system's CSPRNG, then fast: the engine draws per advert (IP ID, and a
+     * lone master's counter), and a SecureRandom there read /dev/urandom and ran SHA-1 each time.
+     * Nothing drawn is secret: the counter and the IP ID go on the wire in clear, and adverts are
+     * protected by the HMAC and the replay check, not by unpredictability.
+     */
+    private final CarpEngine engine = new CarpEngine(new SplittableRandom(new SecureRandom().nextLong()));
     private final HostQueue worker;
     private final CarpdevFacts facts;
     private final CarpInterfaces ifaces;

@@ -18,6 +18,7 @@ import org.carp4j.config.StateDocument;
 import org.carp4j.config.VhostConfig;
 import org.carp4j.config.VipAddress;
 import org.carp4j.election.Action;
+import org.carp4j.election.CarpEngine;
 import org.carp4j.election.CarpState;
 import org.carp4j.election.Carpdev;
 import org.carp4j.host.HostNetwork;
@@ -44,6 +45,12 @@ final class Effects {
     private Consumer<Runnable> loop = Runnable::run;
     private Hooks hooks;
     private java.util.function.BiConsumer<String, Boolean> advertSent;
+    /**
+     * Good adverts the engine still has to hear of, by interface: after a failure, the next
+     * {@link CarpEngine#SEND_ERRORS} good ones in a row (then its counters are back at zero). Any
+     * other good advert changes nothing there, and telling it would cost a loop task per advert.
+     */
+    private final Map<String, Integer> goodToTell = new HashMap<>();
 
     Effects(HostNetwork host, HostQueue worker, CarpInterfaces ifaces, CarpdevFacts facts,
             Supplier<StateDocument> doc, Log log) {
@@ -271,14 +278,32 @@ final class Effects {
             ok = false;
             log.line("warning", f.ifname(), 0, "send", e.getMessage(), "");
         }
-        if (f.kind() == Action.FrameKind.ADVERT && advertSent != null) {
+        if (f.kind() == Action.FrameKind.ADVERT && advertSent != null && mustTell(f.ifname(), ok)) {
             // the engine demotes after repeated failures (OpenBSD's "> snderrors"); told via the loop
             boolean result = ok;
             loop.accept(() -> advertSent.accept(f.ifname(), result));
         }
     }
 
-    /** Where the result of every advert sent goes (the engine's send-error demotion). */
+    /** Adverts are sent on the loop only (announcements may wait on the worker), so this is too. */
+    private boolean mustTell(String ifname, boolean ok) {
+        if (!ok) {
+            goodToTell.put(ifname, CarpEngine.SEND_ERRORS);
+            return true;
+        }
+        Integer left = goodToTell.get(ifname);
+        if (left == null) {
+            return false;
+        }
+        if (left <= 1) {
+            goodToTell.remove(ifname);
+        } else {
+            goodToTell.put(ifname, left - 1);
+        }
+        return true;
+    }
+
+    /** Where the result of an advert sent goes when it matters (the engine's send-error demotion). */
     void onAdvertSent(java.util.function.BiConsumer<String, Boolean> c) {
         this.advertSent = c;
     }

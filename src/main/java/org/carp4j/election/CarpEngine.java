@@ -31,6 +31,8 @@ import org.carp4j.config.VipAddress;
  */
 public final class CarpEngine {
     static final InetAddress ANY_V4 = VipAddress.Inet.parseLiteral("0.0.0.0");
+    /** Failed adverts in a row that demote the host by 1, and good ones in a row that lift it. */
+    public static final int SEND_ERRORS = VirtualHost.SEND_ERRORS;
 
     private final RandomGenerator random;
     private final Map<String, VirtualHost> vhosts = new LinkedHashMap<>();
@@ -57,6 +59,13 @@ public final class CarpEngine {
     private final Segment segment = new HostSegment();
     private final ArpBalance balance = new ArpBalance(vhosts.values());
     private Sysctls sysctls = Sysctls.DEFAULTS;
+    /**
+     * {@link #nextDeadline}'s answer, or {@link #UNKNOWN} once anything may have moved a timer:
+     * every input below forgets it, so the loop scans the interfaces once per wake-up, not once per
+     * task it runs.
+     */
+    private long deadline = UNKNOWN;
+    private static final long UNKNOWN = Long.MIN_VALUE;
     private int demote;
     private boolean suppressing;
     private String suppressedBy;
@@ -72,6 +81,7 @@ public final class CarpEngine {
      * interfaces, and takes in the sysctls and the demote counter.
      */
     public List<Action> apply(Collection<VhostConfig> configs, Sysctls newSysctls, int newDemote, long now) {
+        deadline = UNKNOWN;
         List<Action> out = new ArrayList<>();
         boolean timingChanged = newDemote != demote || newSysctls.garprefresh() != sysctls.garprefresh();
         sysctls = newSysctls;
@@ -136,6 +146,7 @@ public final class CarpEngine {
 
     /** A carpdev appeared, changed its addresses, or lost or regained its carrier. */
     public List<Action> carpdev(Carpdev info, long now) {
+        deadline = UNKNOWN;
         List<Action> out = new ArrayList<>();
         Carpdev old = carpdevs.put(info.name(), info);
         if (old != null && old.linkUp() != info.linkUp()) {
@@ -156,6 +167,7 @@ public final class CarpEngine {
      * that timed it out. Three good adverts in a row undo both.
      */
     public List<Action> sent(String ifname, boolean ok, long now) {
+        deadline = UNKNOWN;
         VirtualHost v = vhosts.get(ifname);
         if (v == null) {
             return List.of();
@@ -175,6 +187,7 @@ public final class CarpEngine {
 
     /** Administrator's `state init|backup|master`. */
     public List<Action> forceState(String name, CarpState target, long now) {
+        deadline = UNKNOWN;
         VirtualHost v = vhosts.get(name);
         if (v == null) {
             throw new IllegalArgumentException(name + ": no such interface");
@@ -209,6 +222,7 @@ public final class CarpEngine {
 
     /** Graceful stop: every MASTER bows out and releases its addresses. */
     public List<Action> shutdown() {
+        deadline = UNKNOWN;
         List<Action> out = new ArrayList<>();
         vhosts.values().forEach(v -> v.becomeInit("carpd stopping", true, out));
         return out;
@@ -216,9 +230,10 @@ public final class CarpEngine {
 
     /** Fires every timer that is due. */
     public List<Action> tick(long now) {
+        deadline = UNKNOWN;
         List<Action> out = new ArrayList<>();
         for (VirtualHost v : all) {
-            if (v.nextDeadline() <= now) {
+            if (v.due(now)) { // an advert due within its slack goes out on this wake-up too
                 v.tick(now, out);
             }
         }
@@ -249,6 +264,14 @@ public final class CarpEngine {
 
     /** The earliest time {@link #tick} has work, or Long.MAX_VALUE. */
     public long nextDeadline() {
+        if (deadline == UNKNOWN) {
+            deadline = scanDeadline();
+        }
+        return deadline;
+    }
+
+    /** The earliest timer of all, looked at now (the tests hold nextDeadline to it after every input). */
+    long scanDeadline() {
         long d = neighbours.nextDeadline();
         for (VirtualHost v : all) {
             d = Math.min(d, v.nextDeadline());
@@ -258,11 +281,13 @@ public final class CarpEngine {
 
     /** A frame captured on a carpdev: see {@link ReceivePath}. */
     public List<Action> receive(String dev, byte[] frame, long now) {
+        deadline = UNKNOWN;
         return receivePath.receive(dev, frame, now);
     }
 
     /** frame[0..length) captured on a carpdev, in a buffer the caller reuses once this returns. */
     public List<Action> receive(String dev, byte[] frame, int length, long now) {
+        deadline = UNKNOWN;
         return receivePath.receive(dev, frame, length, now);
     }
 
@@ -271,6 +296,7 @@ public final class CarpEngine {
      * be ours to answer under net.inet.carp.arpbalance (see {@link ArpBalance}).
      */
     public List<Action> arp(String dev, byte[] frame, long now) {
+        deadline = UNKNOWN;
         Optional<Announcements.Arp> parsed = Announcements.parseArp(frame);
         if (parsed.isEmpty()) {
             return List.of();

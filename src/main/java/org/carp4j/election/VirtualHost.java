@@ -103,6 +103,22 @@ final class VirtualHost {
         return Math.min(Math.min(Math.min(advertDue, masterDownDue), refreshDue), damping.releaseAt());
     }
 
+    /**
+     * How early a master may send an advert when the loop is awake anyway for another interface:
+     * 1/64 of the interval, at most 15.6 ms. The advert after it stays due one interval after the
+     * due time, not after the send, so a peer sees the period unchanged; what changes is that 255
+     * masters on one host wake carpd some tens of times a second, not 255. No other timer goes
+     * early: a master-down fires on its time.
+     */
+    static long advertSlack(long interval) {
+        return Math.min(interval, Interval.SECOND) / 64;
+    }
+
+    /** Something is due now: a timer, or an advert within its slack. */
+    boolean due(long now) {
+        return now >= nextDeadline() || (state == CarpState.MASTER && now >= advertDue - advertSlack(interval()));
+    }
+
     private void armRefresh(long now) {
         int every = segment.garpRefresh();
         refreshDue = state == CarpState.MASTER && every > 0 ? now + every * Interval.SECOND : NEVER;
@@ -294,7 +310,7 @@ final class VirtualHost {
         }
         if (state == CarpState.BACKUP && now >= masterDownDue) {
             becomeMaster(now, timedOut(now), out);
-        } else if (state == CarpState.MASTER && now >= advertDue) {
+        } else if (state == CarpState.MASTER && now >= advertDue - advertSlack(interval())) {
             sendAdverts(config.advbase(), effectiveSkew(), out);
             if (delayedAnnounce > 0 && --delayedAnnounce == 0) {
                 announce(out); // the delayed GARP, for switches that missed the first

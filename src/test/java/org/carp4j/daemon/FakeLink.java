@@ -15,10 +15,13 @@ final class FakeLink implements Link {
 
     /** While set, every send fails as a dead driver or a full queue makes it fail. */
     volatile boolean failing;
+    /** Outcomes of the next sends, in order (true: it fails); past them, {@link #failing} decides. */
+    final java.util.Queue<Boolean> nextFail = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     @Override
     public void send(byte[] frame) throws java.io.IOException {
-        if (failing) {
+        Boolean scripted = nextFail.poll();
+        if (scripted != null ? scripted : failing) {
             throw new java.io.IOException("No buffer space available");
         }
         events.add(describe(frame));

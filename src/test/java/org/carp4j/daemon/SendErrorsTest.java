@@ -25,4 +25,24 @@ class SendErrorsTest {
             assertTrue(h.log().contains("No buffer space available"), "each failure is logged: " + h.log());
         }
     }
+
+    /**
+     * carpd tells the engine of a good advert only while its counters may be off zero (after a
+     * failure), so a good one between failures still breaks the run: two failed, one good, two
+     * failed is never three in a row. Three in a row later still demote.
+     */
+    @Test
+    @Timeout(30)
+    void aGoodAdvertBetweenFailuresBreaksTheRun() throws Exception {
+        try (DaemonHarness h = new DaemonHarness()) {
+            java.util.List.of(true, true, false, true, true).forEach(h.link.nextFail::add);
+            h.master();
+            DaemonHarness.await("the scripted adverts and two good ones after them",
+                    () -> h.link.nextFail.isEmpty() && h.count("advert skew=0") >= 3);
+            assertTrue(!h.log().contains("demoted by 1"), "never three failures in a row: " + h.log());
+            h.link.failing = true;
+            DaemonHarness.await("three in a row demote",
+                    () -> h.log().contains("demoted by 1 (3 consecutive send errors on em0)"));
+        }
+    }
 }

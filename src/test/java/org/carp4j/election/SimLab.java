@@ -167,6 +167,11 @@ final class SimLab {
         }
 
         void run(List<Action> actions) {
+            // after every input: the engine's cached deadline is what a fresh look at its timers says
+            if (engine.nextDeadline() != engine.scanDeadline()) {
+                throw new AssertionError(name + ": stale deadline " + engine.nextDeadline() + ", timers say "
+                        + engine.scanDeadline());
+            }
             for (Action a : actions) {
                 trace.add(new Entry(now, name, a));
                 if (a instanceof Action.SendFrame f && f.kind() == Action.FrameKind.ADVERT) {
