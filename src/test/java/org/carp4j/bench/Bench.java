@@ -326,6 +326,16 @@ public final class Bench {
         }
     }
 
+    /**
+     * Forged adverts from h3 at rate per second for seconds; what the flooder reports. Bounded by
+     * the run's own length, not the 60 s every other command gets (loadflap floods for 10 minutes).
+     */
+    static String flood(Lab lab, int rate, int seconds) throws IOException, InterruptedException {
+        return org.carp4j.testing.Exec.run(Duration.ofSeconds(seconds + 60L), java.util.Map.of(), false,
+                List.of("ip", "netns", "exec", lab.h(3).ns, "java", "-cp", System.getProperty("java.class.path"),
+                        Flood.class.getName(), "em0", Integer.toString(rate), Integer.toString(seconds))).out().trim();
+    }
+
     /** Per vhid, how far each interval between its adverts was from the period. */
     static List<Double> jitterMs(List<AdvertWatch.Seen> seen, double period) {
         java.util.Map<Integer, Double> last = new java.util.HashMap<>();
@@ -357,19 +367,17 @@ public final class Bench {
                     try (AdvertWatch watch = new AdvertWatch(lab, "h1-em0", "ip proto 112 and not src host 172.16.0.33")) {
                         double cpu0 = pids.stream().mapToDouble(Stats::cpuSeconds).sum();
                         double t0 = now();
-                        Lab.Result sent = Lab.Result.of(List.of("ip", "netns", "exec", lab.h(3).ns, "java", "-cp",
-                                System.getProperty("java.class.path"), Flood.class.getName(), "em0",
-                                Integer.toString(rate), Integer.toString(seconds)));
+                        String sent = flood(lab, rate, seconds);
                         double cpu = (pids.stream().mapToDouble(Stats::cpuSeconds).sum() - cpu0) / (now() - t0) * 100;
                         List<Double> jitter = jitterMs(watch.all(), 1.0);
                         long spurious = transitions(lab, impl) - before;
                         boolean stillMaster = lab.h(1).holds(VIP) && !lab.h(2).holds(VIP);
-                        java.util.regex.Matcher achieved = java.util.regex.Pattern.compile("\\((\\d+)/s").matcher(sent.out());
+                        java.util.regex.Matcher achieved = java.util.regex.Pattern.compile("\\((\\d+)/s").matcher(sent);
                         String at = achieved.find() ? achieved.group(1) + "/s" : "?/s";
                         row(String.format("flood %dk forged adverts/s for %d s: spurious transitions, master jitter p99 (ms),"
                                         + " CPU of both daemons, flooder's achieved rate", rate / 1000, seconds), impl,
                                 String.format("%d / %.2f / %.1f %% at %s", spurious, Stats.percentile(jitter, 99), cpu, at),
-                                sent.out().trim() + (stillMaster ? "" : "; MASTER LOST"));
+                                sent + (stillMaster ? "" : "; MASTER LOST"));
                     }
                 }
             }

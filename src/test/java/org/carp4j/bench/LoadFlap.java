@@ -67,9 +67,7 @@ final class LoadFlap {
             List<Double> jitter;
             int adverts;
             try (AdvertWatch watch = new AdvertWatch(lab, "h1-em0", "ip proto 112")) {
-                sent = Lab.Result.of(List.of("ip", "netns", "exec", lab.h(3).ns, "java", "-cp",
-                        System.getProperty("java.class.path"), Flood.class.getName(), "em0",
-                        Integer.toString(RATE), Integer.toString(seconds))).out().trim();
+                sent = Bench.flood(lab, RATE, seconds);
                 adverts = watch.all().size();
                 jitter = Bench.jitterMs(watch.all(), INTERVAL);
             } finally {
