@@ -73,28 +73,38 @@ final class CarpdevFacts {
             Optional<Carpdev> cd;
             try {
                 cd = host.carpdev(name);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) { // a read that fails must not stay pending for good
                 loop.accept(() -> {
                     failed(name, e);
-                    readAgainIfAsked(name);
+                    readAgainIfAsked(List.of(name));
                 });
                 return;
             }
             loop.accept(() -> {
-                update(name, cd);
-                readAgainIfAsked(name);
+                try {
+                    update(name, cd);
+                } finally {
+                    readAgainIfAsked(List.of(name));
+                }
             });
         });
     }
 
-    private void failed(String name, IOException e) {
+    private void failed(String name, Exception e) {
         pending.remove(name);
         log.error("carpdev", name + ": " + e.getMessage());
     }
 
-    private void readAgainIfAsked(String name) {
-        if (again.remove(name)) {
-            refresh(name);
+    /** The reads asked for while these were under way, together (16 VLANs: one job, one step). */
+    private void readAgainIfAsked(List<String> names) {
+        Set<String> asked = new HashSet<>();
+        for (String n : names) {
+            if (again.remove(n)) {
+                asked.add(n);
+            }
+        }
+        if (!asked.isEmpty()) {
+            refresh(asked);
         }
     }
 
@@ -120,22 +130,25 @@ final class CarpdevFacts {
         }
         worker.submit("carpdevs " + todo, () -> {
             Map<String, Optional<Carpdev>> read = new LinkedHashMap<>();
-            Map<String, IOException> failed = new LinkedHashMap<>();
+            Map<String, Exception> failed = new LinkedHashMap<>();
             for (String name : todo) {
                 try {
                     read.put(name, host.carpdev(name));
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     failed.put(name, e);
                 }
             }
             loop.accept(() -> {
-                failed.forEach(this::failed);
-                List<Carpdev> news = new ArrayList<>();
-                read.forEach((name, cd) -> changed(name, cd).ifPresent(news::add));
-                if (!news.isEmpty()) {
-                    listener.changed(news);
+                try {
+                    failed.forEach(this::failed);
+                    List<Carpdev> news = new ArrayList<>();
+                    read.forEach((name, cd) -> changed(name, cd).ifPresent(news::add));
+                    if (!news.isEmpty()) {
+                        listener.changed(news);
+                    }
+                } finally {
+                    readAgainIfAsked(todo);
                 }
-                todo.forEach(this::readAgainIfAsked);
             });
         });
     }

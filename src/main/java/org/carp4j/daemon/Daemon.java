@@ -66,7 +66,8 @@ final class Daemon implements EventLoop.Timers, Requests.Target {
      * Seeded once from the system's CSPRNG, then fast: the engine draws per advert (IP ID, and a
      * lone master's counter), and a SecureRandom there read /dev/urandom and ran SHA-1 each time.
      * Nothing drawn is secret: the counter and the IP ID go on the wire in clear, and adverts are
-     * protected by the HMAC and the replay check, not by unpredictability.
+     * protected by the HMAC and the replay check, not by unpredictability. One counter seen on the
+     * wire gives away the whole stream, so nothing secret may ever be drawn from it.
      */
     private final CarpEngine engine = new CarpEngine(new SplittableRandom(new SecureRandom().nextLong()));
     private final HostQueue worker;

@@ -69,6 +69,8 @@ final class VirtualHost {
     private boolean adminGrace;
     /** When this became MASTER because the master bowed out (255/255), or NEVER. */
     private long bowOutTakeover = NEVER;
+    /** One of our periodic adverts has gone out since that takeover (read only with it). */
+    private boolean periodicSinceTakeover;
     /** The "less preferred master" warning: once a minute at most, however many re-asserts. */
     private final LogLimiter warnings = new LogLimiter(60 * Interval.SECOND);
     private int sendErrors;
@@ -312,6 +314,7 @@ final class VirtualHost {
             becomeMaster(now, timedOut(now), out);
         } else if (state == CarpState.MASTER && now >= advertDue - advertSlack(interval())) {
             sendAdverts(config.advbase(), effectiveSkew(), out);
+            periodicSinceTakeover = true;
             if (delayedAnnounce > 0 && --delayedAnnounce == 0) {
                 announce(out); // the delayed GARP, for switches that missed the first
             }
@@ -360,6 +363,7 @@ final class VirtualHost {
                     if (takeOver(now, "master bowed out", true,
                             segment.strictAuth() && segment.replayProtection(), out)) {
                         bowOutTakeover = now;
+                        periodicSinceTakeover = false;
                     }
                 } else if (willTimeOut(remote)) {
                     takeOver(now, "master advertises slower than our timeout", false, false, out);
@@ -376,12 +380,13 @@ final class VirtualHost {
     /**
      * An advert makes this MASTER step down: always allowed, and it counts towards damping unless
      * it ends a forced handover: the master that bowed out came back (an administrator's `up`
-     * and preempt). That peer was silent for at least one of our intervals, because as a returning
-     * BACKUP it preempts only on one of our periodic adverts; a master that never left (a forged
-     * bow-out) answers our takeover advert at once, or within its own interval, which is shorter.
+     * and preempt). As a returning BACKUP that peer preempts only on one of our periodic adverts;
+     * a master that never left (a forged bow-out) answers the takeover advert (or a re-assert) at
+     * once, or within its own interval, which is shorter. Counted by advert, not by time: a
+     * periodic advert may leave up to its slack early.
      */
     private void stepDown(long now, String why, List<Action> out) {
-        boolean handoverEnds = bowOutTakeover != NEVER && now - bowOutTakeover >= interval();
+        boolean handoverEnds = bowOutTakeover != NEVER && periodicSinceTakeover;
         adminGrace = false;
         becomeBackup(now, why, out);
         if (!handoverEnds) {

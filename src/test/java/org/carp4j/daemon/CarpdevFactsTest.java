@@ -99,4 +99,13 @@ class CarpdevFactsTest {
         Thread.sleep(200);
         assertEquals(1, told.size(), "no second read when nothing asked for one");
     }
+
+    @Test
+    void aReadThatThrowsIsNotPendingForGood() throws Exception {
+        host.readFails = new IllegalStateException("an unexpected answer");
+        onLoop(() -> facts.refresh("em0"));
+        DaemonHarness.await("the failed read done", () -> call(() -> loop.submit(() -> !facts.pending("em0")).get()));
+        onLoop(() -> facts.refresh("em0"));
+        DaemonHarness.await("em0 read the next time", () -> !told.isEmpty());
+    }
 }

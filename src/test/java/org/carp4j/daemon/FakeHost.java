@@ -79,6 +79,8 @@ final class FakeHost implements HostNetwork {
 
     /** em0's own addresses, as `ip addr add/del ... dev em0` leaves them. */
     volatile List<VipAddress> em0 = List.of(VipAddress.parse("10.0.0.1/24"));
+    /** The next read of a carpdev throws this (an unexpected answer from the kernel), once. */
+    volatile RuntimeException readFails;
     /** While set, a read of a carpdev looks at the host, then waits here before it answers. */
     volatile CountDownLatch readsAnswer = new CountDownLatch(0);
 
@@ -86,6 +88,11 @@ final class FakeHost implements HostNetwork {
     public Optional<Carpdev> carpdev(String name) {
         if (!links.contains(name)) {
             return Optional.empty();
+        }
+        RuntimeException fails = readFails;
+        if (fails != null) {
+            readFails = null;
+            throw fails;
         }
         List<VipAddress> a = name.equals("em0") ? em0 : List.copyOf(addresses.getOrDefault(name, Set.of()));
         try {
