@@ -114,12 +114,14 @@ final class CarpdevFacts {
      * not one `ip` fork apart each.
      */
     void refresh(Set<String> names) {
+        List<String> todo = new ArrayList<>();
         for (String n : names) {
-            if (pending.contains(n)) {
+            if (pending.add(n)) {
+                todo.add(n);
+            } else {
                 again.add(n);
             }
         }
-        List<String> todo = names.stream().filter(pending::add).toList();
         if (todo.isEmpty()) {
             return;
         }

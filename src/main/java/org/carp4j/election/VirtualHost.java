@@ -67,8 +67,8 @@ final class VirtualHost {
      * first preempt is the consequence of that command, not of the LAN, so it is not damped.
      */
     private boolean adminGrace;
-    /** When this became MASTER because the master bowed out (255/255), or NEVER. */
-    private long bowOutTakeover = NEVER;
+    /** This became MASTER because the master bowed out (255/255). */
+    private boolean bowOutTakeover;
     /** One of our periodic adverts has gone out since that takeover (read only with it). */
     private boolean periodicSinceTakeover;
     /** The "less preferred master" warning: once a minute at most, however many re-asserts. */
@@ -233,7 +233,7 @@ final class VirtualHost {
             out.add(new Action.ReleaseAddresses(name(), config.addresses()));
         }
         state = CarpState.BACKUP;
-        bowOutTakeover = NEVER;
+        bowOutTakeover = false;
         advertDue = NEVER;
         refreshDue = NEVER;
         delayedAnnounce = 0;
@@ -246,7 +246,7 @@ final class VirtualHost {
     void becomeMaster(long now, String why, List<Action> out) {
         CarpState from = state;
         state = CarpState.MASTER;
-        bowOutTakeover = NEVER;
+        bowOutTakeover = false;
         masterDownDue = NEVER;
         out.add(new Action.StateChange(name(), config.vhid(), from, CarpState.MASTER, why));
         out.add(new Action.TakeAddresses(name(), config.addresses()));
@@ -268,7 +268,7 @@ final class VirtualHost {
         }
         state = CarpState.INIT;
         adminGrace = false;
-        bowOutTakeover = NEVER;
+        bowOutTakeover = false;
         sendErrors = 0; // leaving the election (down, carpdev gone) lifts a send-error demotion
         sendSuccesses = 0;
         advertDue = NEVER;
@@ -362,7 +362,7 @@ final class VirtualHost {
                     // forged (strictauth covers 255/255, replay protection stops a captured one)
                     if (takeOver(now, "master bowed out", true,
                             segment.strictAuth() && segment.replayProtection(), out)) {
-                        bowOutTakeover = now;
+                        bowOutTakeover = true;
                         periodicSinceTakeover = false;
                     }
                 } else if (willTimeOut(remote)) {
@@ -386,7 +386,7 @@ final class VirtualHost {
      * periodic advert may leave up to its slack early.
      */
     private void stepDown(long now, String why, List<Action> out) {
-        boolean handoverEnds = bowOutTakeover != NEVER && periodicSinceTakeover;
+        boolean handoverEnds = bowOutTakeover && periodicSinceTakeover;
         adminGrace = false;
         becomeBackup(now, why, out);
         if (!handoverEnds) {
